@@ -1,0 +1,5 @@
+import sys
+
+from faasforge.cli import main
+
+sys.exit(main())

@@ -1,0 +1,112 @@
+"""Benchmarks in SeBS layout: ``{benchmarks_dir}/{group}/{NNN.name}/{language}/`` + ``config.json``."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from faasforge.errors import ConfigError, InvalidValue, UsageError
+
+NAME_RULE = "lowercase letters, digits and single '.', '-' or '_' between them (e.g. 110.dynamic-html)"
+_NAME = re.compile(r"^[0-9a-z]+(?:[._-][0-9a-z]+)*$")
+NOT_GROUPS = {"wrappers", "__pycache__"}
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """One benchmark directory and its config.json."""
+
+    name: str
+    path: Path
+    config: dict[str, Any]
+
+    @property
+    def languages(self) -> list[str]:
+        declared = self.config.get("languages")
+        if isinstance(declared, list) and declared:
+            return [str(x) for x in declared]
+        return sorted(p.name for p in self.path.iterdir() if p.is_dir())
+
+    def language_dir(self, language: str) -> Path:
+        """The benchmark's code for ``language``; one clear line when it is missing."""
+        path = self.path / language
+        if language not in self.languages:
+            raise InvalidValue(f"language for benchmark {self.name!r}", language, self.languages)
+        if not path.is_dir():
+            raise UsageError(
+                f"benchmark {self.name!r} declares language {language!r} but has no directory "
+                f"{str(path)!r}"
+            )
+        return path
+
+
+def validate_name(name: str) -> str:
+    if not _NAME.match(name) or len(name) > 64:
+        raise InvalidValue("benchmark name", name, NAME_RULE)
+    return name
+
+
+def check_benchmarks_dir(benchmarks_dir: Path) -> None:
+    if not benchmarks_dir.exists():
+        raise ConfigError(f"benchmarks directory {str(benchmarks_dir)!r} does not exist")
+    if not benchmarks_dir.is_dir():
+        raise ConfigError(f"benchmarks directory {str(benchmarks_dir)!r} is not a directory")
+    if not os.access(benchmarks_dir, os.R_OK | os.X_OK):
+        raise ConfigError(f"benchmarks directory {str(benchmarks_dir)!r} is not readable")
+
+
+def list_benchmarks(benchmarks_dir: Path) -> dict[str, Path]:
+    """Benchmark name → directory, for every ``{group}/{name}/config.json`` found."""
+    check_benchmarks_dir(benchmarks_dir)
+    found: dict[str, Path] = {}
+    try:
+        groups = sorted(p for p in benchmarks_dir.iterdir() if p.is_dir())
+    except OSError as exc:
+        raise ConfigError(f"benchmarks directory {str(benchmarks_dir)!r} cannot be listed: {exc.strerror}") from None
+    for group in groups:
+        if group.name in NOT_GROUPS or group.name.startswith("."):
+            continue
+        try:
+            children = sorted(group.iterdir())
+        except OSError:
+            continue
+        for child in children:
+            if (child / "config.json").is_file():
+                found.setdefault(child.name, child)
+    return found
+
+
+def find_benchmark(benchmarks_dir: Path, name: str) -> Benchmark:
+    """Look a benchmark up by name and read its config.json."""
+    validate_name(name)
+    available = list_benchmarks(benchmarks_dir)
+    if not available:
+        raise ConfigError(
+            f"benchmarks directory {str(benchmarks_dir)!r} holds no benchmarks "
+            "(expected {group}/{NNN.name}/config.json)"
+        )
+    if name not in available:
+        raise InvalidValue("benchmark", name, available)
+    path = available[name]
+    return Benchmark(name=name, path=path, config=read_config(path / "config.json"))
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{str(path)!r} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    except OSError as exc:
+        raise ConfigError(f"{str(path)!r} cannot be read: {exc.strerror}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{str(path)!r} must hold a JSON object")
+    languages = data.get("languages")
+    if languages is not None and not (
+        isinstance(languages, list) and all(isinstance(x, str) for x in languages)
+    ):
+        raise ConfigError(f"{str(path)!r}: 'languages' must be a list of language names")
+    return data

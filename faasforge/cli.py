@@ -1,0 +1,285 @@
+"""The ``faasforge`` command. Imports of Prefect, Docker and cloud SDKs happen inside commands,
+so ``faasforge --help`` starts fast."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from faasforge.model import ImageRecord, ImageRequest
+    from faasforge.pipeline import Workspace
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"faasforge: error: {message} (see 'faasforge --help')\n")
+
+
+def _csv(values: Sequence[str] | None) -> list[str]:
+    out: list[str] = []
+    for value in values or []:
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return out
+
+
+def _common(parser: argparse.ArgumentParser, registry: bool = True) -> None:
+    parser.add_argument("--benchmarks-dir", type=Path, help="benchmarks in SeBS layout (default: the samples)")
+    parser.add_argument("--systems-config", type=Path, help="systems.json in SeBS format (a SeBS checkout's works)")
+    if registry:
+        parser.add_argument("--registry", help="registry host[:port][/namespace] (local default 127.0.0.1:5000)")
+        parser.add_argument("--repository", help="repository name in the registry")
+        parser.add_argument("--tag-style", default="hash", help="hash (default: content-addressed) or sebs")
+    parser.add_argument("--json", action="store_true", help="print a JSON list of records")
+
+
+def _selection(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--benchmark", action="append", help="benchmark name, e.g. 110.dynamic-html (repeatable, comma lists)")
+    parser.add_argument("--platform", action="append", help="local, aws, gcp, azure or openwhisk (default local)")
+    parser.add_argument("--language", action="append", help="python or nodejs (default: the benchmark's)")
+    parser.add_argument("--version", action="append", help="language version (default: the newest)")
+    parser.add_argument("--arch", action="append", help="x64 or arm64 (default x64)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="faasforge",
+        description="Build serverless benchmark functions into container images for every cloud, "
+        "architecture and language version; skip what the registry holds; record sizes.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    build = sub.add_parser("build", help="build, push and record images (Prefect flow)")
+    _selection(build)
+    _common(build)
+    build.add_argument("--force", action="store_true", help="rebuild even if the registry holds the tag")
+    build.add_argument("--concurrency", type=int, default=2, help="images built at once (default 2)")
+    matrix = sub.add_parser("build-matrix", help="build every image of a TOML matrix file")
+    matrix.add_argument("matrix", type=Path, help="matrix file (see config/matrix.example.toml)")
+    _common(matrix)
+    matrix.add_argument("--force", action="store_true", help="rebuild even if the registry holds the tag")
+    matrix.add_argument("--concurrency", type=int, default=None, help="images built at once (default 2)")
+    plan = sub.add_parser("plan", help="dry run: what would be built or skipped, and why")
+    _selection(plan)
+    plan.add_argument("--matrix", type=Path, help="plan a TOML matrix file instead of the flags")
+    _common(plan)
+    plan.add_argument("--force", action="store_true", help="plan as if --force were given")
+    images = sub.add_parser("images", help="list the catalog of published images")
+    images.add_argument("--platform", help="only this platform")
+    images.add_argument("--benchmark", help="only this benchmark")
+    images.add_argument("--json", action="store_true", help="print a JSON list of records")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from faasforge.settings import Settings
+
+    defaults = Settings()
+    return Settings(
+        benchmarks_dir=args.benchmarks_dir or defaults.benchmarks_dir,
+        systems_config=args.systems_config or defaults.systems_config,
+        registry=getattr(args, "registry", None),
+        repository=getattr(args, "repository", None),
+        tag_style=getattr(args, "tag_style", "hash"),
+        force=getattr(args, "force", False),
+    )
+
+
+def _version_key(version: str) -> tuple[int | str, ...]:
+    return tuple(int(p) if p.isdigit() else p for p in version.split("."))
+
+
+def requests_from_flags(args: argparse.Namespace, ws: Workspace) -> list[ImageRequest]:
+    """The images named by --benchmark/--platform/--language/--version/--arch, validated strictly."""
+    from faasforge.benchmarks import find_benchmark
+    from faasforge.errors import UsageError
+    from faasforge.matrix import dedupe
+    from faasforge.model import ImageRequest
+
+    benchmarks = _csv(args.benchmark)
+    if not benchmarks:
+        raise UsageError("name at least one --benchmark (e.g. --benchmark 110.dynamic-html)")
+    platforms = _csv(args.platform) or ["local"]
+    archs = _csv(args.arch) or ["x64"]
+    requests: list[ImageRequest] = []
+    for name in benchmarks:
+        benchmark = find_benchmark(ws.settings.benchmarks_dir, name)
+        for platform in platforms:
+            languages = _csv(args.language)
+            if not languages:
+                offered = ws.systems.languages(platform)
+                languages = [lang for lang in benchmark.languages if lang in offered]
+            for language in languages:
+                versions = _csv(args.version) or [max(ws.systems.versions(platform, language), key=_version_key)]
+                for version in versions:
+                    for arch in archs:
+                        request = ImageRequest(platform, name, language, version, arch)
+                        ws.systems.validate(request)
+                        benchmark.language_dir(language)
+                        requests.append(request)
+    return dedupe(requests)[0]
+
+
+def _requests(args: argparse.Namespace, ws: Workspace, matrix_path: Path | None) -> tuple[list[ImageRequest], int | None]:
+    from faasforge.matrix import load_matrix_file
+
+    if matrix_path is not None:
+        matrix, concurrency = load_matrix_file(matrix_path, ws.systems, ws.settings.benchmarks_dir)
+        return matrix.requests, concurrency
+    return requests_from_flags(args, ws), None
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from faasforge.pipeline import Workspace, check_registry, resolve_image
+
+    ws = Workspace.from_settings(_settings(args))
+    requests, _ = _requests(args, ws, args.matrix)
+    rows = []
+    for request in requests:
+        resolved = resolve_image(request, ws)
+        decision = check_registry(resolved, ws, force=args.force)
+        rows.append({
+            "benchmark": request.benchmark, "platform": request.platform,
+            "language": request.language, "version": request.version,
+            "architecture": request.architecture, "image_uri": resolved.image_uri,
+            "action": "build" if decision.build else "skip", "reason": decision.reason,
+            "digest": decision.remote.digest if decision.remote else None,
+        })
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        _print_table(
+            "plan", ["action", "image", "reason"],
+            [[r["action"], r["image_uri"], r["reason"]] for r in rows],
+        )
+        built = sum(1 for r in rows if r["action"] == "build")
+        print(f"{built} to build, {len(rows) - built} to skip", file=sys.stderr)
+    return 0
+
+
+def _run_build(args: argparse.Namespace, matrix_path: Path | None) -> int:
+    from faasforge.pipeline import Workspace, resolve_image
+
+    ws = Workspace.from_settings(_settings(args))
+    requests, file_concurrency = _requests(args, ws, matrix_path)
+    for request in requests:  # every name, file and hash decided before anything runs
+        resolve_image(request, ws)
+    concurrency = args.concurrency or file_concurrency or 2
+    if concurrency < 1:
+        from faasforge.errors import InvalidValue
+
+        raise InvalidValue("concurrency", concurrency, "a whole number of at least 1")
+    common = {
+        "registry": args.registry, "repository": args.repository, "force": args.force,
+        "tag_style": args.tag_style,
+        "benchmarks_dir": str(ws.settings.benchmarks_dir),
+        "systems_config": str(ws.settings.systems_config),
+    }
+    records = _run_flows(requests, common, concurrency, quiet=args.json)
+    _emit(records, args.json)
+    return 0
+
+
+def _run_flows(requests: list[ImageRequest], common: dict[str, Any], concurrency: int, quiet: bool) -> list[ImageRecord]:
+    import os
+
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from faasforge.push import RichPushProgress, set_active_progress, terminal_progress_wanted
+    from flows.build import build_image, build_images
+
+    progress = RichPushProgress() if terminal_progress_wanted() and not quiet else None
+    try:
+        if progress:
+            progress.__enter__()
+            set_active_progress(progress)
+        if len(requests) == 1:
+            r = requests[0]
+            record = build_image(
+                benchmark=r.benchmark, language=r.language, version=r.version,  # type: ignore[arg-type]
+                architecture=r.architecture, platform=r.platform, **common,  # type: ignore[arg-type]
+            )
+            return [record]
+        images = [
+            {"benchmark": r.benchmark, "platform": r.platform, "language": r.language,
+             "version": r.version, "architecture": r.architecture}
+            for r in requests
+        ]
+        return list(build_images(images=images, concurrency=concurrency, **common))
+    finally:
+        if progress:
+            set_active_progress(None)
+            progress.__exit__(None, None, None)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    return _run_build(args, None)
+
+
+def cmd_build_matrix(args: argparse.Namespace) -> int:
+    return _run_build(args, args.matrix)
+
+
+def cmd_images(args: argparse.Namespace) -> int:
+    from faasforge.catalog import Catalog
+    from faasforge.settings import faasforge_home
+
+    path = faasforge_home() / "catalog.sqlite"
+    records = Catalog(path).all(args.platform, args.benchmark) if path.exists() else []
+    _emit(records, args.json)
+    return 0
+
+
+def _emit(records: Sequence[ImageRecord], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([r.to_json() for r in records], indent=2))
+        return
+    _print_table(
+        "images",
+        ["image", "arch", "MB", "compressed MB", "rebuilt", "reason"],
+        [
+            [r.image_uri, r.architecture, _fmt(r.size_mb), _fmt(r.compressed_mb),
+             "rebuilt" if r.rebuilt else "skipped", r.reason]
+            for r in records
+        ],
+    )
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _print_table(title: str, columns: list[str], rows: list[list[str]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*[str(c) for c in row])
+    Console().print(table)
+
+
+COMMANDS = {"build": cmd_build, "build-matrix": cmd_build_matrix, "plan": cmd_plan, "images": cmd_images}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from faasforge.errors import FaasforgeError
+
+    try:
+        return COMMANDS[args.command](args)
+    except FaasforgeError as exc:
+        message = str(exc)
+        print(f"faasforge: error: {message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("faasforge: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""The Docker engine: connect, check emulation, build, inspect.
+
+The client comes from the environment (``DOCKER_HOST`` or the default socket) unless one is
+passed in.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from faasforge.errors import BuildFailed, EmulationUnavailable, EngineError
+from faasforge.model import DOCKER_PLATFORM, ENGINE_ARCHITECTURE, BuildResult
+
+if TYPE_CHECKING:
+    import docker
+
+log = logging.getLogger("faasforge.engine")
+LOG_TAIL_LINES = 25
+BINFMT_DIR = Path("/proc/sys/fs/binfmt_misc")
+QEMU_ENTRY = {"arm64": "qemu-aarch64", "x64": "qemu-x86_64"}
+MACHINE_ARCH = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64"}
+
+LineSink = Callable[[str], None]
+
+
+def docker_client(timeout: int = 600) -> docker.DockerClient:
+    """A client for the engine named by the environment; EngineError when it does not answer."""
+    import docker
+    from docker.errors import DockerException
+
+    try:
+        client = docker.from_env(timeout=timeout)
+        client.ping()
+    except DockerException as exc:
+        raise EngineError(
+            f"the Docker engine does not answer ({_short(exc)}); start one (scripts/services.sh up) "
+            "or set DOCKER_HOST"
+        ) from None
+    return client
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
+
+
+def engine_architecture(client: docker.DockerClient) -> str:
+    """x64 or arm64, as the engine reports its machine."""
+    machine = str(client.info().get("Architecture", ""))
+    return MACHINE_ARCH.get(machine, machine)
+
+
+def engine_is_local(client: docker.DockerClient) -> bool:
+    base_url = str(getattr(client.api, "base_url", ""))
+    return base_url.startswith("http+unix://") or "localhost" in base_url or "127.0.0.1" in base_url
+
+
+def check_emulation(client: docker.DockerClient, architecture: str, binfmt_dir: Path = BINFMT_DIR) -> None:
+    """Fail fast when a foreign-architecture build cannot run: QEMU must be in binfmt_misc."""
+    native = engine_architecture(client)
+    if architecture == native or not engine_is_local(client):
+        return
+    entry = binfmt_dir / QEMU_ENTRY.get(architecture, f"qemu-{architecture}")
+    try:
+        enabled = entry.read_text().splitlines()[0].strip() == "enabled"
+    except OSError:
+        enabled = False
+    if not enabled:
+        raise EmulationUnavailable(
+            f"building {architecture} images on this {native} engine needs QEMU emulation, but "
+            f"{entry} is not registered; install qemu-user-static (apt-get install "
+            "qemu-user-static binfmt-support) or run scripts/services.sh up"
+        )
+
+
+def image_exists(client: docker.DockerClient, reference: str) -> bool:
+    from docker.errors import ImageNotFound
+
+    try:
+        client.api.inspect_image(reference)
+    except ImageNotFound:
+        return False
+    return True
+
+
+def build_image(
+    client: docker.DockerClient,
+    context_dir: Path,
+    image_uri: str,
+    architecture: str,
+    build_args: dict[str, str],
+    content_hash: str,
+    on_line: LineSink | None = None,
+    network_mode: str = "host",
+) -> BuildResult:
+    """Build ``context_dir`` into ``image_uri`` for ``architecture``; BuildFailed with the log tail."""
+    from docker.errors import APIError
+
+    tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
+    started = time.monotonic()
+    error: str | None = None
+    image_id: str | None = None
+    try:
+        stream = client.api.build(
+            path=str(context_dir),
+            dockerfile="Dockerfile",
+            tag=image_uri,
+            buildargs=build_args,
+            platform=DOCKER_PLATFORM[architecture],
+            network_mode=network_mode,
+            rm=True,
+            forcerm=True,
+            decode=True,
+            labels={"org.faasforge.content-hash": content_hash},
+        )
+        for chunk in stream:
+            error = error or _chunk_error(chunk)
+            text = chunk.get("stream")
+            if text:
+                for line in text.rstrip("\n").splitlines():
+                    if line.strip():
+                        tail.append(line)
+                        if on_line:
+                            on_line(line)
+            aux = chunk.get("aux")
+            if isinstance(aux, dict) and "ID" in aux:
+                image_id = aux["ID"]
+    except APIError as exc:
+        error = _short(exc.explanation or exc) if hasattr(exc, "explanation") else _short(exc)
+    if error:
+        tail.append(error)
+        raise BuildFailed(image_uri, error, list(tail))
+    inspected = client.api.inspect_image(image_id or image_uri)
+    return BuildResult(
+        image_uri=image_uri,
+        image_id=inspected["Id"],
+        size_bytes=int(inspected.get("Size", 0)),
+        architecture=str(inspected.get("Architecture", "")),
+        seconds=round(time.monotonic() - started, 3),
+        content_hash=content_hash,
+    )
+
+
+def _chunk_error(chunk: dict[str, Any]) -> str | None:
+    if "error" in chunk:
+        return str(chunk["error"]).strip()
+    detail = chunk.get("errorDetail")
+    if isinstance(detail, dict) and detail.get("message"):
+        return str(detail["message"]).strip()
+    return None
+
+
+def expected_engine_arch(architecture: str) -> str:
+    return ENGINE_ARCHITECTURE[architecture]

@@ -1,0 +1,99 @@
+"""One exception tree for faasforge.
+
+    FaasforgeError
+    ├── UsageError                 bad input from the user; the CLI exits 2
+    │   ├── InvalidValue           a value outside the allowed ones (names the value and the allowed)
+    │   └── ConfigError            a malformed or missing configuration file
+    ├── EngineError                the Docker engine is unreachable or misconfigured
+    │   └── EmulationUnavailable   a foreign-architecture build without QEMU registered
+    ├── StagingError               the build context could not be staged (disk full, bad symlink)
+    ├── BuildFailed                `docker build` failed; carries the tail of the build log
+    ├── RegistryError              a registry call failed
+    │   ├── RegistryAuthError      credentials were rejected
+    │   ├── RegistryUnreachable    the registry did not answer (after retries)
+    │   └── PushFailed             the push stream reported an error
+    └── CatalogError               the catalog could not be read or written
+
+The CLI turns any of these into one line on stderr and an exit code (`exit_code`).
+Error messages never contain credentials.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class FaasforgeError(Exception):
+    """Base of every error faasforge raises on purpose."""
+
+    exit_code = 1
+
+
+class UsageError(FaasforgeError):
+    """The user asked for something that cannot be done; nothing was built or recorded."""
+
+    exit_code = 2
+
+
+class InvalidValue(UsageError):
+    """A value outside the allowed set; the message names the value and the allowed ones."""
+
+    def __init__(self, what: str, value: object, allowed: Iterable[object] | str) -> None:
+        self.what = what
+        self.value = value
+        if isinstance(allowed, str):
+            allowed_text = allowed
+        else:
+            items = sorted({str(a) for a in allowed})
+            allowed_text = ", ".join(items) if items else "(none)"
+        self.allowed = allowed_text
+        super().__init__(f"unknown {what} {value!r}; allowed: {allowed_text}")
+
+
+class ConfigError(UsageError):
+    """A configuration file is missing or malformed."""
+
+
+class EngineError(FaasforgeError):
+    """The Docker engine cannot be used."""
+
+
+class EmulationUnavailable(EngineError):
+    """A foreign-architecture build was requested but QEMU is not registered in binfmt_misc."""
+
+    exit_code = 2
+
+
+class StagingError(FaasforgeError):
+    """The build context could not be staged."""
+
+
+class BuildFailed(FaasforgeError):
+    """`docker build` failed; `log_tail` holds the last lines of its log."""
+
+    def __init__(self, image: str, reason: str, log_tail: list[str]) -> None:
+        self.image = image
+        self.reason = reason
+        self.log_tail = log_tail
+        tail = "\n".join(f"    {line}" for line in log_tail)
+        super().__init__(f"build of {image} failed: {reason}\n  last lines of the build log:\n{tail}")
+
+
+class RegistryError(FaasforgeError):
+    """A registry call failed."""
+
+
+class RegistryAuthError(RegistryError):
+    """The registry rejected the credentials."""
+
+
+class RegistryUnreachable(RegistryError):
+    """The registry did not answer, even after retries."""
+
+
+class PushFailed(RegistryError):
+    """The push stream reported an error."""
+
+
+class CatalogError(FaasforgeError):
+    """The catalog could not be read or written."""

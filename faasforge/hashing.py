@@ -1,0 +1,58 @@
+"""Content hash of a build context: every staged file, the Dockerfile, build args, base image."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from faasforge.model import ContextEntry
+
+HASH_SCHEME = "faasforge-context-v1"
+NOT_HASHED_PREFIX = ".faasforge/"  # build-time trust settings, not content
+
+
+def entry_bytes(entry: ContextEntry) -> bytes:
+    if entry.data is not None:
+        return entry.data
+    assert entry.source is not None
+    return entry.source.read_bytes()
+
+
+def _file_digest(entry: ContextEntry) -> str:
+    if entry.data is not None:
+        return hashlib.sha256(entry.data).hexdigest()
+    assert entry.source is not None
+    digest = hashlib.sha256()
+    with entry.source.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def context_hash(
+    entries: Iterable[ContextEntry], build_args: Mapping[str, str], base_image: str
+) -> str:
+    """sha256 over (path, exec bit, file sha256) of every hashed entry, build args, base image."""
+    digest = hashlib.sha256(HASH_SCHEME.encode())
+    for entry in sorted(entries, key=lambda e: e.relpath):
+        if entry.relpath.startswith(NOT_HASHED_PREFIX):
+            continue
+        line = f"{entry.relpath}\0{int(entry.executable)}\0{_file_digest(entry)}\n"
+        digest.update(line.encode())
+    digest.update(json.dumps(dict(sorted(build_args.items())), sort_keys=True).encode())
+    digest.update(f"\0base={base_image}".encode())
+    return digest.hexdigest()
+
+
+def directory_hash(root: Path, build_args: Mapping[str, str], base_image: str) -> str:
+    """The same hash, computed from a materialised context directory."""
+    entries = []
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            rel = path.relative_to(root).as_posix()
+            entries.append(
+                ContextEntry(relpath=rel, source=path, executable=bool(path.stat().st_mode & 0o111))
+            )
+    return context_hash(entries, build_args, base_image)

@@ -1,0 +1,181 @@
+"""The values that flow through the pipeline, typed end to end."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+Architecture = Literal["x64", "arm64"]
+ARCHITECTURES: tuple[str, ...] = ("x64", "arm64")
+DOCKER_PLATFORM = {"x64": "linux/amd64", "arm64": "linux/arm64"}
+ENGINE_ARCHITECTURE = {"x64": "amd64", "arm64": "arm64"}
+
+
+@dataclass(frozen=True, order=True)
+class ImageRequest:
+    """One cell of the matrix: which image to build."""
+
+    platform: str
+    benchmark: str
+    language: str
+    version: str
+    architecture: str
+
+    @property
+    def label(self) -> str:
+        """Human name, e.g. ``110.dynamic-html python-3.11 arm64 (local)``."""
+        return (
+            f"{self.benchmark} {self.language}-{self.version} {self.architecture}"
+            f" ({self.platform})"
+        )
+
+
+@dataclass(frozen=True)
+class ImageName:
+    """Where an image lives: ``image_uri == f"{registry}/{repository}:{tag}"``."""
+
+    registry: str
+    repository: str
+    tag: str
+
+    @property
+    def image_uri(self) -> str:
+        return f"{self.registry}/{self.repository}:{self.tag}"
+
+    @property
+    def repository_uri(self) -> str:
+        return f"{self.registry}/{self.repository}"
+
+
+@dataclass(frozen=True)
+class RemoteImage:
+    """What a registry says about a tag it holds."""
+
+    digest: str
+    compressed_bytes: int | None = None
+    media_type: str | None = None
+
+
+@dataclass(frozen=True)
+class ContextEntry:
+    """One file of a build context: copied from ``source`` or written from ``data``."""
+
+    relpath: str
+    source: Path | None = None
+    data: bytes | None = None
+    executable: bool = False
+
+
+@dataclass(frozen=True)
+class ContextPlan:
+    """Everything a build context will hold, before anything is copied."""
+
+    entries: tuple[ContextEntry, ...]
+    build_args: dict[str, str]
+    base_image: str
+    dockerfile_source: str
+    content_hash: str
+
+    @property
+    def hash12(self) -> str:
+        return self.content_hash[:12]
+
+
+@dataclass(frozen=True)
+class ResolvedImage:
+    """A request with its content hash and registry name decided."""
+
+    request: ImageRequest
+    plan: ContextPlan
+    name: ImageName
+
+    @property
+    def image_uri(self) -> str:
+        return self.name.image_uri
+
+
+@dataclass(frozen=True)
+class RegistryDecision:
+    """Whether to build, and why."""
+
+    build: bool
+    reason: str
+    remote: RemoteImage | None = None
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    image_uri: str
+    image_id: str
+    size_bytes: int
+    architecture: str
+    seconds: float
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class PushResult:
+    digest: str
+    compressed_bytes: int | None
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    """What was published and how big it is: one catalog row."""
+
+    platform: str
+    benchmark: str
+    language: str
+    version: str
+    architecture: str
+    image_uri: str
+    digest: str | None
+    content_hash: str
+    size_mb: float | None
+    compressed_mb: float | None
+    build_seconds: float | None
+    push_seconds: float | None
+    rebuilt: bool
+    reason: str
+    recorded_at: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    JSON_KEYS = (
+        "benchmark",
+        "platform",
+        "language",
+        "version",
+        "architecture",
+        "image_uri",
+        "digest",
+        "size_mb",
+        "compressed_mb",
+        "rebuilt",
+        "reason",
+    )
+
+    @property
+    def request(self) -> ImageRequest:
+        return ImageRequest(
+            self.platform, self.benchmark, self.language, self.version, self.architecture
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The public JSON shape (``--json``), with build and push seconds added."""
+        data = {k: getattr(self, k) for k in self.JSON_KEYS}
+        data["build_seconds"] = self.build_seconds
+        data["push_seconds"] = self.push_seconds
+        return data
+
+    def replace(self, **changes: Any) -> ImageRecord:
+        return dataclasses.replace(self, **changes)
+
+
+def megabytes(size_bytes: int | None) -> float | None:
+    """Bytes → MB (10^6), rounded to 0.01; None stays None."""
+    if size_bytes is None:
+        return None
+    return round(size_bytes / 1_000_000, 2)

@@ -1,0 +1,62 @@
+"""Paths and environment settings, resolved in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+DEFAULT_LOCAL_REGISTRY = "127.0.0.1:5000"
+
+
+def faasforge_home() -> Path:
+    """``$FAASFORGE_HOME`` or ``~/.faasforge``: the catalog lives here."""
+    return Path(os.environ.get("FAASFORGE_HOME", "~/.faasforge")).expanduser()
+
+
+def staging_root() -> Path:
+    """Where build contexts are staged: ``$FAASFORGE_STAGING_DIR`` or a temp folder."""
+    configured = os.environ.get("FAASFORGE_STAGING_DIR")
+    if configured:
+        return Path(configured)
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / "faasforge-staging"
+
+
+def build_ca_bundle() -> Path | None:
+    """The CA bundle that dependency installs inside builds trust.
+
+    ``$FAASFORGE_BUILD_CA_BUNDLE`` names a PEM file; ``none`` turns it off. By default the host's
+    Debian bundle is used when present, so builds behind a TLS-inspecting proxy work.
+    """
+    configured = os.environ.get("FAASFORGE_BUILD_CA_BUNDLE")
+    if configured is not None:
+        if configured.strip().lower() in ("", "none", "off"):
+            return None
+        return Path(configured)
+    return DEFAULT_CA_BUNDLE if DEFAULT_CA_BUNDLE.is_file() else None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know besides the image itself."""
+
+    benchmarks_dir: Path = PROJECT_ROOT / "benchmarks"
+    systems_config: Path = PROJECT_ROOT / "config" / "systems.json"
+    dockerfiles_dir: Path = PROJECT_ROOT / "dockerfiles"
+    wrappers_dir: Path = PROJECT_ROOT / "wrappers"
+    registry: str | None = None
+    repository: str | None = None
+    tag_style: str = "hash"
+    tag_prefix: str | None = None
+    sebs_version: str = "1.2.0"
+    force: bool = False
+    ca_bundle: Path | None = field(default_factory=build_ca_bundle)
+    home: Path = field(default_factory=faasforge_home)
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.home / "catalog.sqlite"

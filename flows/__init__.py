@@ -1,0 +1,1 @@
+"""Prefect flows: composition only. ``from flows.build import build_image, build_images``."""

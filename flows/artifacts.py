@@ -1,0 +1,68 @@
+"""What people look at in the Prefect UI: a table of images, matrix progress."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from faasforge.model import ImageRecord, ImageRequest
+
+TABLE_COLUMNS = ("image", "uncompressed MB", "compressed MB", "rebuilt", "reason", "build s", "push s")
+
+
+def image_rows(records: list[ImageRecord], failures: list[tuple[ImageRequest, BaseException]] | None = None) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for r in records:
+        rows.append({
+            "image": r.image_uri,
+            "uncompressed MB": r.size_mb,
+            "compressed MB": r.compressed_mb,
+            "rebuilt": "rebuilt" if r.rebuilt else "skipped",
+            "reason": r.reason,
+            "build s": r.build_seconds,
+            "push s": r.push_seconds,
+        })
+    for request, exc in failures or []:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        rows.append({
+            "image": request.label, "uncompressed MB": None, "compressed MB": None,
+            "rebuilt": "FAILED", "reason": first[:300], "build s": None, "push s": None,
+        })
+    return rows
+
+
+def publish_images_table(
+    records: list[ImageRecord],
+    key: str,
+    failures: list[tuple[ImageRequest, BaseException]] | None = None,
+) -> None:
+    """A table artifact of this run's images (no credentials: URIs, sizes, reasons only)."""
+    from prefect.artifacts import create_table_artifact
+
+    built = sum(1 for r in records if r.rebuilt)
+    create_table_artifact(
+        key=key,
+        table=image_rows(records, failures),
+        description=(
+            f"{len(records)} images: {built} rebuilt, {len(records) - built} skipped"
+            + (f", {len(failures)} failed" if failures else "")
+        ),
+    )
+
+
+class MatrixProgress:
+    """A progress artifact updated as the images of a matrix finish."""
+
+    def __init__(self, total: int) -> None:
+        from prefect.artifacts import create_progress_artifact
+
+        self.total = max(total, 1)
+        self.done = 0
+        self.artifact_id: UUID = create_progress_artifact(
+            progress=0.0, key="faasforge-matrix-progress", description=f"images done of {total}"
+        )
+
+    def advance(self) -> None:
+        from prefect.artifacts import update_progress_artifact
+
+        self.done += 1
+        update_progress_artifact(self.artifact_id, progress=100.0 * self.done / self.total)

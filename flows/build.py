@@ -1,0 +1,176 @@
+"""The flows: ``build_image`` (one image → its record) and ``build_images`` (a matrix).
+
+Per image: resolve names → check registry → stage → build → push → record, each a task.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Literal
+
+from prefect import flow, get_run_logger
+
+from faasforge.engine import docker_client, image_exists
+from faasforge.errors import FaasforgeError
+from faasforge.matrix import dedupe
+from faasforge.model import ImageRecord, ImageRequest
+from faasforge.pipeline import Workspace
+from faasforge.staging import remove_context
+from flows.artifacts import MatrixProgress, publish_images_table
+from flows.workspace import make_workspace
+from tasks import build_task, check_task, push_task, record_task, resolve_task, stage_task
+
+Platform = Literal["local", "aws", "gcp", "azure", "openwhisk"]
+Language = Literal["python", "nodejs"]
+Arch = Literal["x64", "arm64"]
+TagStyle = Literal["hash", "sebs"]
+
+# Bounds builds per process (whatever the number of concurrent flows): set by build_images.
+_engine_slots = threading.BoundedSemaphore(2)
+
+
+def run_image_pipeline(request: ImageRequest, ws: Workspace, force: bool = False) -> ImageRecord:
+    """The six steps for one image, as Prefect tasks, in the current flow run."""
+    resolved = resolve_task(request, ws)
+    decision = check_task(resolved, ws, force)
+    if not decision.build:
+        get_run_logger().info("skip %s: %s", resolved.image_uri, decision.reason)
+        return record_task(resolved, decision, ws)
+    context_dir = stage_task(resolved)
+    try:
+        with _engine_slots:
+            client = docker_client()
+            try:
+                engine_has_it = image_exists(client, resolved.image_uri)
+            finally:
+                client.close()
+            builder = build_task
+            if force or not engine_has_it:
+                builder = build_task.with_options(refresh_cache=True)
+            build = builder(resolved, context_dir)
+    finally:
+        remove_context(context_dir)
+    push = push_task(resolved, ws)
+    return record_task(resolved, decision, ws, build, push)
+
+
+def _image_flow_name() -> str:
+    from prefect.runtime import flow_run
+
+    p = flow_run.parameters
+    return f"build {p['benchmark']} {p['language']}-{p['version']} {p.get('architecture', 'x64')}"
+
+
+@flow(name="build-image", flow_run_name=_image_flow_name, persist_result=True)
+def build_image(
+    benchmark: str,
+    language: Language,
+    version: str,
+    architecture: Arch = "x64",
+    platform: Platform = "local",
+    registry: str | None = None,
+    repository: str | None = None,
+    force: bool = False,
+    tag_style: TagStyle = "hash",
+    benchmarks_dir: str | None = None,
+    systems_config: str | None = None,
+) -> ImageRecord:
+    """Build, push and record one image unless the registry already holds it; returns its record."""
+    ws = make_workspace(registry, repository, tag_style, benchmarks_dir, systems_config)
+    request = ImageRequest(platform, benchmark, language, version, architecture)
+    record = run_image_pipeline(request, ws, force)
+    publish_images_table([record], key="faasforge-image")
+    return record
+
+
+def _matrix_flow_name() -> str:
+    from prefect.runtime import flow_run
+
+    images = flow_run.parameters.get("images") or []
+    return f"build matrix of {len(images)} images" if images else "build matrix"
+
+
+@flow(name="build-images", flow_run_name=_matrix_flow_name, persist_result=True)
+def build_images(
+    images: list[dict[str, str]],
+    registry: str | None = None,
+    repository: str | None = None,
+    force: bool = False,
+    tag_style: TagStyle = "hash",
+    benchmarks_dir: str | None = None,
+    systems_config: str | None = None,
+    concurrency: int = 2,
+) -> list[ImageRecord]:
+    """Build a matrix: deduplicated first, then ``concurrency`` images at once.
+
+    ``images`` holds dicts with benchmark, language, version, architecture and platform.
+    Every image is attempted; failures are reported together at the end.
+    """
+    logger = get_run_logger()
+    requests, dropped = dedupe(_to_request(i) for i in images)
+    if dropped:
+        logger.info("dropped %d duplicate images from the matrix", dropped)
+    ws = make_workspace(registry, repository, tag_style, benchmarks_dir, systems_config)
+    for request in requests:  # validate everything before building anything
+        ws.systems.validate(request)
+    progress = MatrixProgress(len(requests))
+    records: list[ImageRecord] = []
+    failures: list[tuple[ImageRequest, BaseException]] = []
+    lock = threading.Lock()
+
+    def one(request: ImageRequest) -> None:
+        try:
+            record = build_image(
+                benchmark=request.benchmark, language=request.language,  # type: ignore[arg-type]
+                version=request.version, architecture=request.architecture,  # type: ignore[arg-type]
+                platform=request.platform,  # type: ignore[arg-type]
+                registry=registry, repository=repository, force=force, tag_style=tag_style,
+                benchmarks_dir=benchmarks_dir, systems_config=systems_config,
+            )
+            with lock:
+                records.append(record)
+        except BaseException as exc:  # noqa: BLE001 - reported below, per image
+            with lock:
+                failures.append((request, exc))
+        finally:
+            with lock:
+                progress.advance()
+
+    global _engine_slots
+    _engine_slots = threading.BoundedSemaphore(max(1, concurrency))
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="faasforge") as pool:
+        futures = [pool.submit(contextvars.copy_context().run, one, r) for r in requests]
+        for future in futures:
+            future.result()
+    order = {r: i for i, r in enumerate(requests)}
+    records.sort(key=lambda rec: order.get(rec.request, 0))
+    publish_images_table(records, key="faasforge-images", failures=failures)
+    if failures:
+        lines = "; ".join(f"{r.label}: {str(e).splitlines()[0] if str(e) else type(e).__name__}" for r, e in failures)
+        raise MatrixFailed(f"{len(failures)} of {len(requests)} images failed: {lines}", records, failures)
+    return records
+
+
+class MatrixFailed(FaasforgeError):
+    """Some images of a matrix failed; ``records`` holds the ones that succeeded."""
+
+    def __init__(self, message: str, records: list[ImageRecord], failures: list[tuple[ImageRequest, BaseException]]) -> None:
+        super().__init__(message)
+        self.records = records
+        self.failures = failures
+        codes = {getattr(e, "exit_code", 1) for _, e in failures}
+        self.exit_code = 2 if codes == {2} else 1
+
+
+def _to_request(image: dict[str, Any] | ImageRequest) -> ImageRequest:
+    if isinstance(image, ImageRequest):
+        return image
+    return ImageRequest(
+        platform=str(image.get("platform", "local")),
+        benchmark=str(image["benchmark"]),
+        language=str(image["language"]),
+        version=str(image["version"]),
+        architecture=str(image.get("architecture", "x64")),
+    )

@@ -1,0 +1,298 @@
+"""Any OCI distribution registry (the ``local`` platform, OpenWhisk's Docker Hub, private ones).
+
+Existence is one manifest HEAD with the OCI and Docker manifest Accept headers; auth follows the
+registry's challenge: anonymous, HTTP basic, or the bearer-token flow.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import requests
+
+from faasforge.errors import InvalidValue, RegistryAuthError, RegistryError, RegistryUnreachable
+from faasforge.model import ImageName, ImageRequest, RemoteImage
+from registries.base import NamedRegistry, NamingOptions, PushCredentials
+
+MANIFEST_ACCEPT = ", ".join(
+    [
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+    ]
+)
+INDEX_TYPES = {
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+}
+REGISTRY_RULE = "host[:port][/namespace], optionally prefixed by http:// or https://"
+_HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]{1,5})?$")
+_NAMESPACE = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
+DOCKER_HUB_HOSTS = {"docker.io", "index.docker.io", "registry-1.docker.io"}
+
+
+@dataclass(frozen=True)
+class RegistryAddress:
+    """A parsed registry setting: how to reach it and how image names spell it."""
+
+    scheme: str  # http or https
+    host: str  # host[:port] as in image names
+    namespace: str  # "" or a path prefix for repositories
+
+    @property
+    def api_base(self) -> str:
+        host = "registry-1.docker.io" if self.host in DOCKER_HUB_HOSTS else self.host
+        return f"{self.scheme}://{host}"
+
+    @property
+    def is_docker_hub(self) -> bool:
+        return self.host in DOCKER_HUB_HOSTS
+
+    @property
+    def server_address(self) -> str:
+        """What Docker calls the registry in auth configs."""
+        return "https://index.docker.io/v1/" if self.is_docker_hub else self.host
+
+
+def parse_registry(text: str) -> RegistryAddress:
+    """Parse ``127.0.0.1:5000``, ``https://registry.example.com/team`` or ``docker.io/user``."""
+    raw = text.strip()
+    if not raw or any(c.isspace() for c in raw):
+        raise InvalidValue("registry", text, REGISTRY_RULE)
+    scheme = ""
+    if "://" in raw:
+        parsed = urlparse(raw)
+        if parsed.scheme not in ("http", "https") or parsed.query or parsed.fragment or parsed.params:
+            raise InvalidValue("registry", text, REGISTRY_RULE)
+        scheme = parsed.scheme
+        raw = (parsed.netloc + parsed.path).rstrip("/")
+    host, _, namespace = raw.partition("/")
+    if not _HOST.match(host) or (namespace and not _NAMESPACE.match(namespace)):
+        raise InvalidValue("registry", text, REGISTRY_RULE)
+    if ":" in host and not 0 < int(host.rsplit(":", 1)[1]) < 65536:
+        raise InvalidValue("registry", text, REGISTRY_RULE)
+    if not scheme:
+        hostname = host.rsplit(":", 1)[0]
+        loopback = hostname in ("localhost",) or hostname.startswith("127.")
+        scheme = "http" if loopback else "https"
+    return RegistryAddress(scheme=scheme, host=host, namespace=namespace)
+
+
+class OciClient:
+    """Minimal distribution-API client: manifests only, with auth and retries."""
+
+    def __init__(
+        self,
+        address: RegistryAddress,
+        credentials: Callable[[], PushCredentials | None] = lambda: None,
+        *,
+        session: requests.Session | None = None,
+        verify: bool | str = True,
+        attempts: int = 4,
+        backoff_seconds: float = 0.5,
+        timeout_seconds: float = 10.0,
+    ) -> None:
+        self.address = address
+        self._credentials = credentials
+        self.session = session or requests.Session()
+        self.session.verify = verify
+        self.attempts = attempts
+        self.backoff_seconds = backoff_seconds
+        self.timeout_seconds = timeout_seconds
+        self._tokens: dict[str, str] = {}
+
+    def _send(self, method: str, url: str, headers: dict[str, str]) -> requests.Response:
+        delay = self.backoff_seconds
+        last: str = ""
+        for attempt in range(1, self.attempts + 1):
+            try:
+                response = self.session.request(
+                    method, url, headers=headers, timeout=self.timeout_seconds, allow_redirects=True
+                )
+            except requests.exceptions.SSLError as exc:
+                raise RegistryError(
+                    f"TLS error talking to registry {self.address.host}: {type(exc).__name__}"
+                ) from None
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                last = type(exc).__name__
+            else:
+                if response.status_code < 500 and response.status_code != 429:
+                    return response
+                last = f"HTTP {response.status_code}"
+            if attempt < self.attempts:
+                time.sleep(delay)
+                delay *= 2
+        raise RegistryUnreachable(
+            f"registry {self.address.host} did not answer after {self.attempts} attempts ({last})"
+        )
+
+    def request(self, method: str, path: str, scope: str, accept: str | None = None) -> requests.Response:
+        url = f"{self.address.api_base}{path}"
+        headers = {"Accept": accept} if accept else {}
+        token = self._tokens.get(scope)
+        if token:
+            headers["Authorization"] = token
+        response = self._send(method, url, headers)
+        if response.status_code == 401:
+            challenge = response.headers.get("WWW-Authenticate", "")
+            headers["Authorization"] = self._authorize(challenge, scope)
+            self._tokens[scope] = headers["Authorization"]
+            response = self._send(method, url, headers)
+        if response.status_code in (401, 403):
+            self._tokens.pop(scope, None)
+            raise RegistryAuthError(
+                f"registry {self.address.host} rejected the credentials (HTTP {response.status_code})"
+            )
+        return response
+
+    def _authorize(self, challenge: str, scope: str) -> str:
+        creds = self._credentials()
+        kind, _, params_text = challenge.partition(" ")
+        if kind.lower() == "basic":
+            if creds is None:
+                raise RegistryAuthError(
+                    f"registry {self.address.host} needs credentials and none are configured"
+                )
+            pair = f"{creds.username}:{creds.password}".encode()
+            return "Basic " + base64.b64encode(pair).decode()
+        if kind.lower() != "bearer":
+            raise RegistryAuthError(
+                f"registry {self.address.host} asks for unsupported auth scheme {kind!r}"
+            )
+        params = dict(re.findall(r'(\w+)="([^"]*)"', params_text))
+        realm = params.get("realm")
+        if not realm:
+            raise RegistryAuthError(f"registry {self.address.host} sent a bearer challenge without realm")
+        query: dict[str, str] = {"scope": scope}
+        if "service" in params:
+            query["service"] = params["service"]
+        auth = (creds.username, creds.password) if creds else None
+        delay = self.backoff_seconds
+        for attempt in range(1, self.attempts + 1):
+            try:
+                reply = self.session.get(realm, params=query, auth=auth, timeout=self.timeout_seconds)
+                break
+            except (requests.ConnectionError, requests.Timeout):
+                if attempt == self.attempts:
+                    raise RegistryUnreachable(
+                        f"token service of registry {self.address.host} did not answer"
+                    ) from None
+                time.sleep(delay)
+                delay *= 2
+        if reply.status_code != 200:
+            raise RegistryAuthError(
+                f"registry {self.address.host} rejected the credentials (token service HTTP {reply.status_code})"
+            )
+        body = reply.json()
+        token = body.get("token") or body.get("access_token")
+        if not token:
+            raise RegistryAuthError(f"registry {self.address.host}: token service returned no token")
+        return f"Bearer {token}"
+
+    def head_manifest(self, repository: str, reference: str) -> RemoteImage | None:
+        """One HEAD: the digest if the registry holds ``repository:reference``, else None."""
+        response = self.request(
+            "HEAD", f"/v2/{repository}/manifests/{reference}", f"repository:{repository}:pull", MANIFEST_ACCEPT
+        )
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise RegistryError(
+                f"registry {self.address.host} answered HTTP {response.status_code} for {repository}:{reference}"
+            )
+        return RemoteImage(
+            digest=response.headers.get("Docker-Content-Digest", ""),
+            media_type=response.headers.get("Content-Type"),
+        )
+
+    def get_manifest(self, repository: str, reference: str) -> tuple[dict[str, Any], RemoteImage]:
+        response = self.request(
+            "GET", f"/v2/{repository}/manifests/{reference}", f"repository:{repository}:pull", MANIFEST_ACCEPT
+        )
+        if response.status_code != 200:
+            raise RegistryError(
+                f"registry {self.address.host} answered HTTP {response.status_code} for {repository}:{reference}"
+            )
+        manifest = json.loads(response.content)
+        media_type = response.headers.get("Content-Type") or manifest.get("mediaType")
+        compressed: int | None = None
+        if media_type not in INDEX_TYPES:
+            layers = manifest.get("layers", [])
+            config = manifest.get("config", {})
+            compressed = sum(int(layer.get("size", 0)) for layer in layers) + int(config.get("size", 0))
+        return manifest, RemoteImage(
+            digest=response.headers.get("Docker-Content-Digest", ""),
+            compressed_bytes=compressed,
+            media_type=media_type,
+        )
+
+
+class OciRegistry(NamedRegistry):
+    """``{registry}/{namespace/}{repository}:{tag}`` on any OCI distribution registry."""
+
+    def __init__(
+        self,
+        registry: str,
+        repository: str = "faasforge-benchmarks",
+        *,
+        platform: str = "local",
+        username: str | None = None,
+        password: str | None = None,
+        naming: NamingOptions | None = None,
+        verify: bool | str = True,
+        client: OciClient | None = None,
+    ) -> None:
+        super().__init__(naming)
+        self.platform = platform
+        self.address = parse_registry(registry)
+        self.repository = repository
+        self._username = username
+        self._password = password
+        self.client = client or OciClient(self.address, self.push_credentials, verify=verify)
+
+    @classmethod
+    def from_environment(
+        cls, registry: str, repository: str | None, platform: str, naming: NamingOptions
+    ) -> OciRegistry:
+        """Credentials from ``FAASFORGE_REGISTRY_USERNAME`` / ``FAASFORGE_REGISTRY_PASSWORD``."""
+        return cls(
+            registry,
+            repository or "faasforge-benchmarks",
+            platform=platform,
+            username=os.environ.get("FAASFORGE_REGISTRY_USERNAME"),
+            password=os.environ.get("FAASFORGE_REGISTRY_PASSWORD"),
+            naming=naming,
+            verify=os.environ.get("FAASFORGE_REGISTRY_CA_BUNDLE") or True,
+        )
+
+    def registry_host(self) -> str:
+        return self.address.host
+
+    def repository_for(self, request: ImageRequest) -> str:
+        return f"{self.address.namespace}/{self.repository}" if self.address.namespace else self.repository
+
+    def ensure_repository(self, name: ImageName) -> None:
+        return None  # distribution registries create repositories on first push
+
+    def find_image(self, name: ImageName) -> RemoteImage | None:
+        return self.client.head_manifest(name.repository, name.tag)
+
+    def describe_image(self, name: ImageName) -> RemoteImage:
+        return self.client.get_manifest(name.repository, name.tag)[1]
+
+    def push_credentials(self) -> PushCredentials | None:
+        if self._username and self._password is not None:
+            return PushCredentials(self.address.server_address, self._username, self._password)
+        return None
+
+    def invalidate_credentials(self) -> None:
+        self.client._tokens.clear()

@@ -1,0 +1,10 @@
+"""Thin Prefect tasks, one per pipeline step; the work is in ``faasforge.pipeline``."""
+
+from tasks.build import build_task
+from tasks.check import check_task
+from tasks.push import push_task
+from tasks.record import record_task
+from tasks.resolve import resolve_task
+from tasks.stage import stage_task
+
+__all__ = ["build_task", "check_task", "push_task", "record_task", "resolve_task", "stage_task"]

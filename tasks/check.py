@@ -1,0 +1,34 @@
+"""Task: ask the registry, with one request, whether the image is already published.
+
+Never cached: the registry is the source of truth and can change between runs.
+"""
+
+from __future__ import annotations
+
+from prefect import task
+
+from faasforge.errors import RegistryUnreachable
+from faasforge.model import RegistryDecision, ResolvedImage
+from faasforge.pipeline import Workspace, check_registry
+from tasks.naming import image_run_name
+
+
+@task(
+    name="check-registry",
+    task_run_name=image_run_name("check"),
+    retries=2,
+    retry_delay_seconds=[2, 8],
+    retry_condition_fn=lambda task, run, state: _retryable(state),
+)
+def check_task(resolved: ResolvedImage, ws: Workspace, force: bool = False) -> RegistryDecision:
+    return check_registry(resolved, ws, force=force)
+
+
+def _retryable(state: object) -> bool:
+    try:
+        state.result()  # type: ignore[attr-defined]
+    except RegistryUnreachable:
+        return True
+    except Exception:
+        return False
+    return False

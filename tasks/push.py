@@ -1,0 +1,32 @@
+"""Task: push the built image with progress; credentials per call, never written anywhere."""
+
+from __future__ import annotations
+
+from prefect import get_run_logger, task
+
+from faasforge.engine import docker_client
+from faasforge.model import PushResult, ResolvedImage
+from faasforge.pipeline import Workspace, push_built
+from faasforge.push import active_progress
+from tasks.naming import image_run_name
+
+
+@task(name="push-image", task_run_name=image_run_name("push"))
+def push_task(resolved: ResolvedImage, ws: Workspace) -> PushResult:
+    client = docker_client()
+    try:
+        result = push_built(client, resolved, ws, progress=active_progress(_short_name(resolved)))
+    finally:
+        client.close()
+    get_run_logger().info(
+        "pushed %s@%s (%s MB compressed) in %.1fs",
+        resolved.image_uri, result.digest,
+        "?" if result.compressed_bytes is None else f"{result.compressed_bytes / 1e6:.1f}",
+        result.seconds,
+    )
+    return result
+
+
+def _short_name(resolved: ResolvedImage) -> str:
+    r = resolved.request
+    return f"{r.benchmark} {r.language}-{r.version} {r.architecture}"

@@ -1,0 +1,20 @@
+"""Task: write the catalog row (rebuilt or skipped, and why)."""
+
+from __future__ import annotations
+
+from prefect import task
+
+from faasforge.model import BuildResult, ImageRecord, PushResult, RegistryDecision, ResolvedImage
+from faasforge.pipeline import Workspace, record_image
+from tasks.naming import image_run_name
+
+
+@task(name="record-image", task_run_name=image_run_name("record"))
+def record_task(
+    resolved: ResolvedImage,
+    decision: RegistryDecision,
+    ws: Workspace,
+    build: BuildResult | None = None,
+    push: PushResult | None = None,
+) -> ImageRecord:
+    return record_image(resolved, decision, ws, build, push)

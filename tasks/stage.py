@@ -1,0 +1,16 @@
+"""Task: copy the benchmark, wrappers and Dockerfile into a fresh build context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import task
+
+from faasforge.model import ResolvedImage
+from faasforge.pipeline import stage_context
+from tasks.naming import image_run_name
+
+
+@task(name="stage-context", task_run_name=image_run_name("stage"))
+def stage_task(resolved: ResolvedImage) -> Path:
+    return stage_context(resolved)
