@@ -260,7 +260,10 @@ def _print_table(title: str, columns: list[str], rows: list[list[str]]) -> None:
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*[str(c) for c in row])
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=220)
+    console.print(table)
 
 
 COMMANDS = {"build": cmd_build, "build-matrix": cmd_build_matrix, "plan": cmd_plan, "images": cmd_images}

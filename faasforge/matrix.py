@@ -181,7 +181,7 @@ def load_matrix_file(path: Path, systems: Systems, benchmarks_dir: Path) -> tupl
         missing = [k for k in INCLUDE_KEYS if not isinstance(entry.get(k), str)]
         if missing:
             raise ConfigError(f"matrix {str(path)!r}: an [[include]] entry lacks {missing[0]!r}")
-        include.append(ImageRequest(*(entry[k] for k in INCLUDE_KEYS)))
+        include.append(ImageRequest(**{k: entry[k] for k in INCLUDE_KEYS}))
     concurrency = data.get("concurrency")
     if concurrency is not None and (not isinstance(concurrency, int) or concurrency < 1):
         raise InvalidValue("concurrency", concurrency, "a whole number of at least 1")

@@ -39,9 +39,6 @@ DOCKERIGNORE = b"""# written by faasforge
 **/__pycache__
 **/*.pyc
 **/node_modules
-.faasforge
-Dockerfile
-.dockerignore
 """
 ENTRY_FILES = {"python": "handler.py", "nodejs": "handler.js"}
 

@@ -98,10 +98,12 @@ class Handler(BaseHTTPRequestHandler):
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
-            self._json(400, {"error": "invalid Content-Length", "request_id": request_id}, True)
+            payload = {"error": "invalid Content-Length", "request_id": request_id}
+            self._json(400, payload, close=True)
             return
         if length > MAX_BODY:
-            self._json(413, {"error": f"body over {MAX_BODY} bytes", "request_id": request_id}, True)
+            error = f"body over {MAX_BODY} bytes"
+            self._json(413, {"error": error, "request_id": request_id}, close=True)
             return
         raw = self.rfile.read(length) if length else b""
         try:

@@ -1,0 +1,80 @@
+"""Shared fixtures. Prefect and faasforge state go to temp dirs; services are the real ones
+started by scripts/services.sh (Docker engine, registry on 127.0.0.1:5000, QEMU, base images)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Isolate Prefect before anything imports it.
+_PREFECT_HOME = tempfile.mkdtemp(prefix="faasforge-test-prefect-")
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+os.environ.pop("PREFECT_API_URL", None)
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "benchmarks"
+REGISTRY = os.environ.get("FAASFORGE_TEST_REGISTRY", "127.0.0.1:5000")
+
+
+def services_required() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true") or os.environ.get("FAASFORGE_REQUIRE_SERVICES") == "1"
+
+
+@pytest.fixture(autouse=True)
+def faasforge_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "faasforge-home"
+    monkeypatch.setenv("FAASFORGE_HOME", str(home))
+    monkeypatch.setenv("FAASFORGE_STAGING_DIR", str(tmp_path / "staging"))
+    return home
+
+
+@pytest.fixture
+def benchmarks_dir(tmp_path: Path) -> Path:
+    """A private copy of the sample benchmarks that a test may edit."""
+    target = tmp_path / "benchmarks"
+    shutil.copytree(SAMPLES, target, symlinks=True)
+    return target
+
+
+@pytest.fixture
+def repository() -> str:
+    """A fresh repository name, so tests never see each other's images."""
+    return f"faasforge-test-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def docker_engine() -> Iterator[object]:
+    import docker
+
+    try:
+        client = docker.from_env(timeout=600)
+        client.ping()
+    except Exception as exc:  # noqa: BLE001
+        message = f"Docker engine not reachable ({exc}); run scripts/services.sh up"
+        if services_required():
+            pytest.fail(message)
+        pytest.skip(message)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def local_registry(docker_engine: object) -> str:
+    import requests
+
+    try:
+        requests.get(f"http://{REGISTRY}/v2/", timeout=3).raise_for_status()
+    except Exception as exc:  # noqa: BLE001
+        message = f"registry {REGISTRY} not reachable ({exc}); run scripts/services.sh up"
+        if services_required():
+            pytest.fail(message)
+        pytest.skip(message)
+    return REGISTRY
