@@ -4,6 +4,7 @@ refreshes the cache when the engine no longer holds the image."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,14 @@ from tasks.naming import image_run_name
 
 
 def build_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
+    """platform, benchmark, language, version, architecture, content hash (+ where it is tagged)."""
     resolved: ResolvedImage = parameters["resolved"]
     r = resolved.request
-    return f"faasforge-build-{r.platform}-{r.benchmark}-{r.language}-{r.version}-{r.architecture}-{resolved.plan.content_hash}"
+    where = hashlib.sha256(resolved.image_uri.encode()).hexdigest()[:12]
+    return (
+        f"faasforge-build-{r.platform}-{r.benchmark}-{r.language}-{r.version}-{r.architecture}"
+        f"-{resolved.plan.content_hash}-{where}"
+    )
 
 
 @task(

@@ -78,3 +78,11 @@ def local_registry(docker_engine: object) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return REGISTRY
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # Prefect stops its ephemeral server at interpreter exit and logs through handlers bound to
+    # pytest's (by then closed) capture streams; don't print a spurious logging traceback.
+    import logging
+
+    logging.raiseExceptions = False
