@@ -218,7 +218,7 @@ build_rootfs() { # -> $CACHE/rootfs.tar for the current recipe
 }
 
 docker_build() {
-    local ctx=$CACHE/context old new
+    local ctx=$CACHE/context
     rm -rf "$ctx"
     mkdir -p "$ctx"
     ln "$CACHE/rootfs.tar" "$ctx/rootfs.tar" 2>/dev/null || cp "$CACHE/rootfs.tar" "$ctx/rootfs.tar"
@@ -232,32 +232,40 @@ LABEL $RECIPE_LABEL="$RECIPE" \\
       org.opencontainers.image.description="faasforge local base image: Debian $SUITE minbase + ${INCLUDE//,/ }${CHROOT_PKGS:+ $CHROOT_PKGS} ($DEB_ARCH)"
 CMD $CMD_JSON
 EOF
-    old=$(docker image inspect -f '{{.Id}}' "$TAG" 2>/dev/null || true)
     # Classic builder (no buildx here); --platform is what sets the image's Architecture.
-    DOCKER_BUILDKIT=0 docker build -q --platform "$PLATFORM" --network host -t "$TAG" "$ctx"
+    # Built under a candidate tag: $TAG only ever names a verified image.
+    DOCKER_BUILDKIT=0 docker build -q --platform "$PLATFORM" --network host -t "$CANDIDATE" "$ctx"
     rm -rf "$ctx"
+}
+
+promote() { # candidate -> $TAG, dropping an older recipe's image if nothing else uses it
+    local old new
+    old=$(docker image inspect -f '{{.Id}}' "$TAG" 2>/dev/null || true)
+    docker tag "$CANDIDATE" "$TAG"
+    docker rmi "$CANDIDATE" >/dev/null
     new=$(docker image inspect -f '{{.Id}}' "$TAG")
-    if [[ -n $old && $old != "$new" ]]; then # an older recipe's image: drop it if nothing uses it
+    if [[ -n $old && $old != "$new" ]]; then
         docker rmi "$old" >/dev/null 2>&1 || true
     fi
 }
 
 verify_image() {
     local arch machine want_machine cmd want out
-    arch=$(docker image inspect -f '{{.Architecture}}' "$TAG")
-    [[ $arch == "$DEB_ARCH" ]] || die "$TAG has Architecture '$arch', expected $DEB_ARCH"
+    arch=$(docker image inspect -f '{{.Architecture}}' "$CANDIDATE")
+    [[ $arch == "$DEB_ARCH" ]] || die "$CANDIDATE has Architecture '$arch', expected $DEB_ARCH"
     want_machine=$([[ $DEB_ARCH == arm64 ]] && echo aarch64 || echo x86_64)
-    machine=$(docker run --rm --network host "$TAG" uname -m)
-    [[ $machine == "$want_machine" ]] || die "$TAG runs as '$machine', expected $want_machine"
+    local run=(docker run --rm --network host --platform "$PLATFORM" "$CANDIDATE")
+    machine=$("${run[@]}" uname -m)
+    [[ $machine == "$want_machine" ]] || die "$CANDIDATE runs as '$machine', expected $want_machine"
     cmd=${EXPECT%%=*}
     want=${EXPECT#*=}
     # shellcheck disable=SC2086
-    out=$(docker run --rm --network host "$TAG" $cmd 2>&1)
-    [[ $out == "$want"* ]] || die "$TAG: '$cmd' printed '$out', expected '$want...'"
+    out=$("${run[@]}" $cmd)
+    [[ $out == "$want"* ]] || die "$CANDIDATE: '$cmd' printed '$out', expected '$want...'"
     local versions=$out
     case $LANGUAGE in
-        python) versions="$versions, $(docker run --rm --network host "$TAG" pip --version | cut -d' ' -f1-2)" ;;
-        nodejs) versions="node $versions, npm $(docker run --rm --network host "$TAG" npm --version)" ;;
+        python) versions="$versions, $("${run[@]}" pip --version | cut -d' ' -f1-2)" ;;
+        nodejs) versions="node $versions, npm $("${run[@]}" npm --version)" ;;
     esac
     echo "verified $TAG: Architecture=$arch, uname -m=$machine, $versions"
 }
@@ -283,7 +291,11 @@ cmd_build() {
     t1=$(now)
     docker_build
     t2=$(now)
-    verify_image
+    if ! (verify_image); then # a subshell: its die() must come back here
+        docker rmi "$CANDIDATE" >/dev/null 2>&1 || true
+        die "verification of $TAG failed; not tagged"
+    fi
+    promote
     t3=$(now)
     echo "==> $TAG built in $((t3 - t0))s ($how $((t1 - t0))s, docker build $((t2 - t1))s, verify $((t3 - t2))s)"
 }
@@ -299,6 +311,7 @@ main() {
     [[ -n $KEY ]] || die "usage: $0 $cmd KEY"
     spec "$KEY"
     RECIPE=$(recipe)
+    CANDIDATE=$TAG-candidate
     case $cmd in
         tag) echo "$TAG" ;;
         check)

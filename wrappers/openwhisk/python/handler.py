@@ -9,6 +9,7 @@ the action's own runtime: it serves OpenWhisk's action protocol on port 8080 (``
 
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -84,4 +85,5 @@ class ActionHandler(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     HTTPServer(("0.0.0.0", int(os.environ.get("PORT", "8080"))), ActionHandler).serve_forever()
