@@ -8,7 +8,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 if TYPE_CHECKING:
     from faasforge.model import ImageRecord, ImageRequest
@@ -38,7 +38,9 @@ def _common(parser: argparse.ArgumentParser, registry: bool = True) -> None:
 
 
 def _selection(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--benchmark", action="append", help="benchmark name, e.g. 110.dynamic-html (repeatable, comma lists)")
+    parser.add_argument(
+        "--benchmark", action="append", help="benchmark name, e.g. 110.dynamic-html (repeatable, comma lists)"
+    )
     parser.add_argument("--platform", action="append", help="local, aws, gcp, azure or openwhisk (default local)")
     parser.add_argument("--language", action="append", help="python or nodejs (default: the benchmark's)")
     parser.add_argument("--version", action="append", help="language version (default: the newest)")
@@ -123,7 +125,9 @@ def requests_from_flags(args: argparse.Namespace, ws: Workspace) -> list[ImageRe
     return dedupe(requests)[0]
 
 
-def _requests(args: argparse.Namespace, ws: Workspace, matrix_path: Path | None) -> tuple[list[ImageRequest], int | None]:
+def _requests(
+    args: argparse.Namespace, ws: Workspace, matrix_path: Path | None
+) -> tuple[list[ImageRequest], int | None]:
     from faasforge.matrix import load_matrix_file
 
     if matrix_path is not None:
@@ -183,7 +187,9 @@ def _run_build(args: argparse.Namespace, matrix_path: Path | None) -> int:
     return 0
 
 
-def _run_flows(requests: list[ImageRequest], common: dict[str, Any], concurrency: int, quiet: bool) -> list[ImageRecord]:
+def _run_flows(
+    requests: list[ImageRequest], common: dict[str, Any], concurrency: int, quiet: bool
+) -> list[ImageRecord]:
     import os
 
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -197,11 +203,11 @@ def _run_flows(requests: list[ImageRequest], common: dict[str, Any], concurrency
             set_active_progress(progress)
         if len(requests) == 1:
             r = requests[0]
-            record = build_image(
-                benchmark=r.benchmark, language=r.language, version=r.version,  # type: ignore[arg-type]
-                architecture=r.architecture, platform=r.platform, **common,  # type: ignore[arg-type]
-            )
-            return [record]
+            params: dict[str, Any] = {
+                "benchmark": r.benchmark, "language": r.language, "version": r.version,
+                "architecture": r.architecture, "platform": r.platform, **common,
+            }
+            return [cast("ImageRecord", build_image(**params))]
         images = [
             {"benchmark": r.benchmark, "platform": r.platform, "language": r.language,
              "version": r.version, "architecture": r.architecture}
@@ -251,7 +257,7 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def _print_table(title: str, columns: list[str], rows: list[list[str]]) -> None:
+def _print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
 

@@ -8,6 +8,7 @@ import os
 import socket
 import sys
 import time
+from typing import Any
 
 from faasforge.settings import PROJECT_ROOT
 
@@ -18,7 +19,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def invoke(image_uri: str, event: dict[str, object]) -> dict[str, object]:
+def invoke(image_uri: str, event: dict[str, Any]) -> dict[str, Any]:
     """Run ``image_uri`` (host networking, a free port), POST ``event``, return the JSON reply."""
     import docker
     import requests
@@ -34,7 +35,7 @@ def invoke(image_uri: str, event: dict[str, object]) -> dict[str, object]:
             try:
                 reply = requests.post(f"http://127.0.0.1:{port}/", json=event, timeout=10)
                 reply.raise_for_status()
-                result: dict[str, object] = reply.json()
+                result: dict[str, Any] = reply.json()
                 return result
             except requests.ConnectionError:
                 if time.monotonic() > deadline:

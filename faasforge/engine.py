@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from faasforge.errors import BuildFailed, EmulationUnavailable, EngineError
+from faasforge.errors import BaseImageMissing, BuildFailed, EmulationUnavailable, EngineError
 from faasforge.model import DOCKER_PLATFORM, ENGINE_ARCHITECTURE, BuildResult
 
 if TYPE_CHECKING:
@@ -86,6 +86,28 @@ def image_exists(client: docker.DockerClient, reference: str) -> bool:
     except ImageNotFound:
         return False
     return True
+
+
+def check_base_images(client: docker.DockerClient, images: list[str]) -> None:
+    """Each base image must be in the engine or known to its registry (one request, no pull)."""
+    from docker.errors import APIError, ImageNotFound
+
+    for image in dict.fromkeys(images):
+        if not image:
+            continue
+        try:
+            client.api.inspect_image(image)
+            continue
+        except ImageNotFound:
+            pass
+        try:
+            client.api.inspect_distribution(image)
+        except APIError as exc:
+            reason = _short(getattr(exc, "explanation", None) or exc)
+            raise BaseImageMissing(
+                f"base image {image!r} is not in the engine and cannot be pulled ({reason}); "
+                "check systems.json, or build the local base images with scripts/services.sh up"
+            ) from None
 
 
 def build_image(

@@ -3,7 +3,8 @@
     FaasforgeError
     ├── UsageError                 bad input from the user; the CLI exits 2
     │   ├── InvalidValue           a value outside the allowed ones (names the value and the allowed)
-    │   └── ConfigError            a malformed or missing configuration file
+    │   ├── ConfigError            a malformed or missing configuration file
+    │   └── BaseImageMissing       a base image neither in the engine nor in its registry
     ├── EngineError                the Docker engine is unreachable or misconfigured
     │   └── EmulationUnavailable   a foreign-architecture build without QEMU registered
     ├── StagingError               the build context could not be staged (disk full, bad symlink)
@@ -52,6 +53,10 @@ class InvalidValue(UsageError):
 
 class ConfigError(UsageError):
     """A configuration file is missing or malformed."""
+
+
+class BaseImageMissing(UsageError):
+    """A base image is neither in the engine nor pullable."""
 
 
 class EngineError(FaasforgeError):

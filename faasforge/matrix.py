@@ -22,11 +22,12 @@ the expanded product and reported; a value that fits no platform at all is an er
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from faasforge.benchmarks import find_benchmark, list_benchmarks, validate_name
 from faasforge.errors import ConfigError, InvalidValue, UsageError

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from faasforge import staging
 from faasforge.benchmarks import find_benchmark
 from faasforge.catalog import Catalog
-from faasforge.engine import build_image, check_emulation, expected_engine_arch
+from faasforge.engine import build_image, check_base_images, check_emulation, expected_engine_arch
 from faasforge.errors import BuildFailed
 from faasforge.model import (
     BuildResult,
@@ -112,6 +112,8 @@ def build_staged(
     """Build the staged context; verifies the image reports the requested architecture."""
     arch = resolved.request.architecture
     check_emulation(client, arch)
+    args = resolved.plan.build_args
+    check_base_images(client, [args["BASE_IMAGE_BUILDER"], args["BASE_IMAGE"]])
     result = build_image(
         client,
         context_dir,

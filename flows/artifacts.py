@@ -9,8 +9,11 @@ from faasforge.model import ImageRecord, ImageRequest
 TABLE_COLUMNS = ("image", "uncompressed MB", "compressed MB", "rebuilt", "reason", "build s", "push s")
 
 
-def image_rows(records: list[ImageRecord], failures: list[tuple[ImageRequest, BaseException]] | None = None) -> list[dict[str, object]]:
+def image_rows(
+    records: list[ImageRecord], failures: list[tuple[ImageRequest, BaseException]] | None = None
+) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
+    fanned_out = any(r.extra.get("work_queue") for r in records)
     for r in records:
         rows.append({
             "image": r.image_uri,
@@ -27,6 +30,11 @@ def image_rows(records: list[ImageRecord], failures: list[tuple[ImageRequest, Ba
             "image": request.label, "uncompressed MB": None, "compressed MB": None,
             "rebuilt": "FAILED", "reason": first[:300], "build s": None, "push s": None,
         })
+    if fanned_out:  # built on workers: which work queue (build host) and child run did each
+        extras = [r.extra for r in records] + [{} for _ in failures or []]
+        for row, extra in zip(rows, extras, strict=True):
+            row["work queue"] = extra.get("work_queue")
+            row["flow run"] = extra.get("flow_run")
     return rows
 
 

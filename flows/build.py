@@ -14,11 +14,14 @@ from prefect import flow, get_run_logger
 
 from faasforge.engine import docker_client, image_exists
 from faasforge.errors import FaasforgeError
+from faasforge.locks import configured_engine_builds, engine_slots, image_lock
 from faasforge.matrix import dedupe
-from faasforge.model import ImageRecord, ImageRequest
+from faasforge.model import ImageRecord, ImageRequest, RegistryDecision
 from faasforge.pipeline import Workspace
 from faasforge.staging import remove_context
 from flows.artifacts import MatrixProgress, publish_images_table
+from flows.fanout import DEFAULT_DEPLOYMENT, DEFAULT_TIMEOUT_SECONDS, run_on_build_host
+from flows.limits import build_slot
 from flows.workspace import make_workspace
 from tasks import build_task, check_task, push_task, record_task, resolve_task, stage_task
 
@@ -27,33 +30,49 @@ Language = Literal["python", "nodejs"]
 Arch = Literal["x64", "arm64"]
 TagStyle = Literal["hash", "sebs"]
 
-# Bounds builds per process (whatever the number of concurrent flows): set by build_images.
-_engine_slots = threading.BoundedSemaphore(2)
-
-
 def run_image_pipeline(request: ImageRequest, ws: Workspace, force: bool = False) -> ImageRecord:
-    """The six steps for one image, as Prefect tasks, in the current flow run."""
+    """The six steps for one image, as Prefect tasks, in the current flow run.
+
+    Check → record run under the image's lock (faasforge.locks), so an overlapping run that wants
+    the same image waits, then finds it in the registry and skips. The build itself waits for a
+    build slot (flows.limits): per engine in this process, and the server's global limit.
+    """
+    logger = get_run_logger()
     resolved = resolve_task(request, ws)
-    decision = check_task(resolved, ws, force)
-    if not decision.build:
-        get_run_logger().info("skip %s: %s", resolved.image_uri, decision.reason)
-        return record_task(resolved, decision, ws)
-    context_dir = stage_task(resolved)
-    try:
-        with _engine_slots:
-            client = docker_client()
-            try:
-                engine_has_it = image_exists(client, resolved.image_uri)
-            finally:
-                client.close()
-            builder = build_task
-            if force or not engine_has_it:
-                builder = build_task.with_options(refresh_cache=True)
-            build = builder(resolved, context_dir)
-    finally:
-        remove_context(context_dir)
-    push = push_task(resolved, ws)
-    return record_task(resolved, decision, ws, build, push)
+    waited: list[bool] = []
+
+    def on_wait(holder: dict[str, Any]) -> None:
+        waited.append(True)
+        logger.info(
+            "waiting for another run building %s (pid %s on %s since %s)",
+            resolved.image_uri, holder.get("pid", "?"), holder.get("host", "?"), holder.get("since", "?"),
+        )
+
+    with image_lock(resolved.image_uri, resolved.plan.content_hash, on_wait=on_wait):
+        decision = check_task(resolved, ws, force)
+        if not decision.build:
+            if waited:
+                decision = RegistryDecision(
+                    False, f"{decision.reason}; built by another run while this one waited", decision.remote
+                )
+            logger.info("skip %s: %s", resolved.image_uri, decision.reason)
+            return record_task(resolved, decision, ws)
+        context_dir = stage_task(resolved)
+        try:
+            with build_slot(logger):
+                client = docker_client()
+                try:
+                    engine_has_it = image_exists(client, resolved.image_uri)
+                finally:
+                    client.close()
+                builder = build_task
+                if force or not engine_has_it:
+                    builder = build_task.with_options(refresh_cache=True)
+                build = builder(resolved, context_dir)
+        finally:
+            remove_context(context_dir)
+        push = push_task(resolved, ws)
+        return record_task(resolved, decision, ws, build, push)
 
 
 def _image_flow_name() -> str:
@@ -102,11 +121,19 @@ def build_images(
     benchmarks_dir: str | None = None,
     systems_config: str | None = None,
     concurrency: int = 2,
+    fan_out: bool = False,
+    deployment: str = DEFAULT_DEPLOYMENT,
+    work_queues: dict[str, str] | None = None,
+    fan_out_timeout: float = DEFAULT_TIMEOUT_SECONDS,
 ) -> list[ImageRecord]:
     """Build a matrix: deduplicated first, then ``concurrency`` images at once.
 
     ``images`` holds dicts with benchmark, language, version, architecture and platform.
     Every image is attempted; failures are reported together at the end.
+
+    ``fan_out``: instead of building here, run ``deployment`` (build-image) once per image on the
+    work queue of its architecture (``work_queues``, default x64 → x64, arm64 → arm64) as
+    subflows, and collect the records the workers persist. Needs a Prefect server and workers.
     """
     logger = get_run_logger()
     requests, dropped = dedupe(_to_request(i) for i in images)
@@ -120,15 +147,23 @@ def build_images(
     failures: list[tuple[ImageRequest, BaseException]] = []
     lock = threading.Lock()
 
+    common: dict[str, Any] = {
+        "registry": registry, "repository": repository, "force": force, "tag_style": tag_style,
+        "benchmarks_dir": benchmarks_dir, "systems_config": systems_config,
+    }
+
     def one(request: ImageRequest) -> None:
         try:
-            record = build_image(
-                benchmark=request.benchmark, language=request.language,  # type: ignore[arg-type]
-                version=request.version, architecture=request.architecture,  # type: ignore[arg-type]
-                platform=request.platform,  # type: ignore[arg-type]
-                registry=registry, repository=repository, force=force, tag_style=tag_style,
-                benchmarks_dir=benchmarks_dir, systems_config=systems_config,
-            )
+            if fan_out:
+                record = run_on_build_host(
+                    request, common, deployment=deployment, queues=work_queues, timeout=fan_out_timeout
+                )
+            else:
+                record = build_image(
+                    benchmark=request.benchmark, language=request.language,  # type: ignore[arg-type]
+                    version=request.version, architecture=request.architecture,  # type: ignore[arg-type]
+                    platform=request.platform, **common,  # type: ignore[arg-type]
+                )
             with lock:
                 records.append(record)
         except BaseException as exc:  # noqa: BLE001 - reported below, per image
@@ -138,8 +173,8 @@ def build_images(
             with lock:
                 progress.advance()
 
-    global _engine_slots
-    _engine_slots = threading.BoundedSemaphore(max(1, concurrency))
+    if not fan_out and configured_engine_builds() is None:
+        engine_slots().set_limit(max(1, concurrency))  # the same slots for every flow of the process
     with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="faasforge") as pool:
         futures = [pool.submit(contextvars.copy_context().run, one, r) for r in requests]
         for future in futures:
@@ -156,7 +191,9 @@ def build_images(
 class MatrixFailed(FaasforgeError):
     """Some images of a matrix failed; ``records`` holds the ones that succeeded."""
 
-    def __init__(self, message: str, records: list[ImageRecord], failures: list[tuple[ImageRequest, BaseException]]) -> None:
+    def __init__(
+        self, message: str, records: list[ImageRecord], failures: list[tuple[ImageRequest, BaseException]]
+    ) -> None:
         super().__init__(message)
         self.records = records
         self.failures = failures

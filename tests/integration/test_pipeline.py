@@ -79,7 +79,7 @@ def test_code_edit_rebuilds_only_that_image_and_reuses_its_dependency_layer(
     old = _layers(docker_engine, first["110.dynamic-html"].image_uri)
     new = _layers(docker_engine, second["110.dynamic-html"].image_uri)
     shared = 0
-    for a, b in zip(old, new):
+    for a, b in zip(old, new, strict=False):
         if a != b:
             break
         shared += 1
