@@ -90,10 +90,6 @@ def _settings(args: argparse.Namespace) -> Any:
     )
 
 
-def _version_key(version: str) -> tuple[int | str, ...]:
-    return tuple(int(p) if p.isdigit() else p for p in version.split("."))
-
-
 def requests_from_flags(args: argparse.Namespace, ws: Workspace) -> list[ImageRequest]:
     """The images named by --benchmark/--platform/--language/--version/--arch, validated strictly."""
     from faasforge.benchmarks import find_benchmark
@@ -115,7 +111,7 @@ def requests_from_flags(args: argparse.Namespace, ws: Workspace) -> list[ImageRe
                 offered = ws.systems.languages(platform)
                 languages = [lang for lang in benchmark.languages if lang in offered]
             for language in languages:
-                versions = _csv(args.version) or [max(ws.systems.versions(platform, language), key=_version_key)]
+                versions = _csv(args.version) or ws.systems.versions(platform, language)[-1:]
                 for version in versions:
                     for arch in archs:
                         request = ImageRequest(platform, name, language, version, arch)

@@ -23,6 +23,11 @@ from faasforge.model import ARCHITECTURES, ImageRequest
 NON_PLATFORM_KEYS = {"general"}
 
 
+def version_key(version: str) -> tuple[tuple[int, str], ...]:
+    """Sort ``3.9`` before ``3.10``: numeric parts as numbers."""
+    return tuple((int(p), "") if p.isdigit() else (-1, p) for p in version.split("."))
+
+
 @dataclass(frozen=True)
 class Systems:
     """A parsed systems.json."""
@@ -109,7 +114,7 @@ class Systems:
         images = self._base_images(platform)
         if language not in images:
             raise InvalidValue(f"language for platform {platform!r}", language, images)
-        return sorted({v for per_arch in images[language].values() for v in per_arch})
+        return sorted({v for per_arch in images[language].values() for v in per_arch}, key=version_key)
 
     def validate(self, request: ImageRequest) -> None:
         """Raise one clear InvalidValue for the first bad field of ``request``."""

@@ -1,0 +1,102 @@
+"""The scheduled rebuild: a TOML matrix (or an explicit list of images) through ``build_images``.
+
+Deployed as ``nightly-matrix`` (prefect.yaml). With ``fan_out`` each image runs as a
+``build-image`` deployment run on the work queue of its architecture, so x64 and arm64 build
+hosts build in parallel, natively; the matrix run's table artifact lists every image.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger
+
+from faasforge.errors import ConfigError
+from faasforge.matrix import load_matrix_file
+from faasforge.model import ImageRecord
+from faasforge.settings import PROJECT_ROOT
+from flows.build import TagStyle, build_images
+from flows.fanout import DEFAULT_DEPLOYMENT, DEFAULT_TIMEOUT_SECONDS
+from flows.workspace import make_workspace
+
+DEFAULT_MATRIX_FILE = "config/nightly.toml"
+
+
+def resolve_matrix_file(matrix_file: str) -> Path:
+    """A path as given, else relative to the project (a deployment's working directory)."""
+    path = Path(matrix_file).expanduser()
+    if path.is_absolute() or path.exists():
+        return path
+    candidate = PROJECT_ROOT / path
+    if candidate.exists():
+        return candidate
+    raise ConfigError(f"matrix file {matrix_file!r} does not exist (looked in {Path.cwd()} and {PROJECT_ROOT})")
+
+
+def _nightly_flow_name() -> str:
+    from prefect.runtime import flow_run
+
+    params = flow_run.parameters
+    images = params.get("images") or []
+    source = f"{len(images)} images" if images else str(params.get("matrix_file") or DEFAULT_MATRIX_FILE)
+    return f"nightly matrix {source}" + (" fanned out" if params.get("fan_out") else "")
+
+
+@flow(name="nightly-matrix", flow_run_name=_nightly_flow_name, persist_result=True)
+def nightly_matrix(
+    matrix_file: str = DEFAULT_MATRIX_FILE,
+    images: list[dict[str, str]] | None = None,
+    registry: str | None = None,
+    repository: str | None = None,
+    force: bool = False,
+    tag_style: TagStyle = "hash",
+    benchmarks_dir: str | None = None,
+    systems_config: str | None = None,
+    concurrency: int | None = None,
+    fan_out: bool = False,
+    deployment: str = DEFAULT_DEPLOYMENT,
+    work_queues: dict[str, str] | None = None,
+    fan_out_timeout: float = DEFAULT_TIMEOUT_SECONDS,
+) -> list[ImageRecord]:
+    """Build every image of ``matrix_file`` (or of ``images``, when given) and return the records.
+
+    ``concurrency``: images at once (default: the file's ``concurrency``, else 2).
+    ``fan_out``: hand each image to the worker of its architecture's queue (``work_queues``).
+    """
+    logger = get_run_logger()
+    file_concurrency: int | None = None
+    if not images:
+        ws = make_workspace(registry, repository, tag_style, benchmarks_dir, systems_config)
+        path = resolve_matrix_file(matrix_file)
+        matrix, file_concurrency = load_matrix_file(path, ws.systems, ws.settings.benchmarks_dir)
+        for request, reason in matrix.excluded:
+            logger.info("left out %s: %s", request.label, reason)
+        images = [_image_dict(r) for r in matrix.requests]
+        logger.info("matrix %s: %d images", path, len(images))
+    # Called as a plain function: the table, progress and child runs belong to this run.
+    records: list[ImageRecord] = build_images.fn(
+        images=images,
+        registry=registry,
+        repository=repository,
+        force=force,
+        tag_style=tag_style,
+        benchmarks_dir=benchmarks_dir,
+        systems_config=systems_config,
+        concurrency=concurrency or file_concurrency or 2,
+        fan_out=fan_out,
+        deployment=deployment,
+        work_queues=work_queues,
+        fan_out_timeout=fan_out_timeout,
+    )
+    return records
+
+
+def _image_dict(request: Any) -> dict[str, str]:
+    return {
+        "benchmark": request.benchmark,
+        "language": request.language,
+        "version": request.version,
+        "architecture": request.architecture,
+        "platform": request.platform,
+    }
