@@ -31,9 +31,13 @@ def _common(parser: argparse.ArgumentParser, registry: bool = True) -> None:
     parser.add_argument("--benchmarks-dir", type=Path, help="benchmarks in SeBS layout (default: the samples)")
     parser.add_argument("--systems-config", type=Path, help="systems.json in SeBS format (a SeBS checkout's works)")
     if registry:
-        parser.add_argument("--registry", help="registry host[:port][/namespace] (local default 127.0.0.1:5000)")
+        parser.add_argument("--registry", help="registry host[:port][/namespace] for local and openwhisk (local default 127.0.0.1:5000)")
         parser.add_argument("--repository", help="repository name in the registry")
         parser.add_argument("--tag-style", default="hash", help="hash (default: content-addressed) or sebs")
+        parser.add_argument(
+            "--registries-config", type=Path,
+            help="cloud registries TOML (default $FAASFORGE_REGISTRIES_CONFIG or $FAASFORGE_HOME/registries.toml; docs/CLOUDS.md)",
+        )
     parser.add_argument("--json", action="store_true", help="print a JSON list of records")
 
 
@@ -87,6 +91,7 @@ def _settings(args: argparse.Namespace) -> Any:
         repository=getattr(args, "repository", None),
         tag_style=getattr(args, "tag_style", "hash"),
         force=getattr(args, "force", False),
+        registries_config=getattr(args, "registries_config", None) or defaults.registries_config,
     )
 
 
@@ -163,6 +168,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def _run_build(args: argparse.Namespace, matrix_path: Path | None) -> int:
     from faasforge.pipeline import Workspace, resolve_image
 
+    if args.registries_config:  # the flows build their own Settings: hand the path on
+        import os
+
+        os.environ["FAASFORGE_REGISTRIES_CONFIG"] = str(args.registries_config.resolve())
     ws = Workspace.from_settings(_settings(args))
     requests, file_concurrency = _requests(args, ws, matrix_path)
     for request in requests:  # every name, file and hash decided before anything runs

@@ -53,7 +53,6 @@ def main() -> int:
     code = cli(["build-matrix", str(matrix)])
     if code != 0:
         return code
-    cli(["images", "--platform", "local"])
     from faasforge.catalog import Catalog
     from faasforge.settings import faasforge_home
 

@@ -40,6 +40,16 @@ def build_ca_bundle() -> Path | None:
     return DEFAULT_CA_BUNDLE if DEFAULT_CA_BUNDLE.is_file() else None
 
 
+def registries_config_path() -> Path | None:
+    """The registries config (docs/CLOUDS.md): ``$FAASFORGE_REGISTRIES_CONFIG``, else
+    ``$FAASFORGE_HOME/registries.toml`` when it exists, else none (SDK defaults only)."""
+    configured = os.environ.get("FAASFORGE_REGISTRIES_CONFIG")
+    if configured:
+        return Path(configured).expanduser()
+    candidate = faasforge_home() / "registries.toml"
+    return candidate if candidate.is_file() else None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a run needs to know besides the image itself."""
@@ -56,6 +66,7 @@ class Settings:
     force: bool = False
     ca_bundle: Path | None = field(default_factory=build_ca_bundle)
     home: Path = field(default_factory=faasforge_home)
+    registries_config: Path | None = field(default_factory=registries_config_path)
 
     @property
     def catalog_path(self) -> Path:

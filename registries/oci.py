@@ -21,6 +21,7 @@ import requests
 from faasforge.errors import InvalidValue, RegistryAuthError, RegistryError, RegistryUnreachable
 from faasforge.model import ImageName, ImageRequest, RemoteImage
 from registries.base import NamedRegistry, NamingOptions, PushCredentials
+from registries.config import RetryPolicy
 
 MANIFEST_ACCEPT = ", ".join(
     [
@@ -110,6 +111,24 @@ class OciClient:
         self.backoff_seconds = backoff_seconds
         self.timeout_seconds = timeout_seconds
         self._tokens: dict[str, str] = {}
+
+    @classmethod
+    def for_host(
+        cls,
+        host: str,
+        credentials: Callable[[], PushCredentials | None],
+        retry: RetryPolicy,
+        verify: bool | str = True,
+    ) -> OciClient:
+        """A client for a cloud registry's data plane (the ``/v2/`` API Docker pushes to)."""
+        return cls(
+            parse_registry(host), credentials, verify=verify, attempts=retry.attempts,
+            backoff_seconds=retry.backoff_seconds, timeout_seconds=retry.timeout_seconds,
+        )
+
+    def clear_tokens(self) -> None:
+        """Forget bearer tokens, e.g. after the credentials behind them were refreshed."""
+        self._tokens.clear()
 
     def _send(self, method: str, url: str, headers: dict[str, str]) -> requests.Response:
         delay = self.backoff_seconds
@@ -251,6 +270,7 @@ class OciRegistry(NamedRegistry):
         naming: NamingOptions | None = None,
         verify: bool | str = True,
         client: OciClient | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         super().__init__(naming)
         self.platform = platform
@@ -258,11 +278,20 @@ class OciRegistry(NamedRegistry):
         self.repository = repository
         self._username = username
         self._password = password
-        self.client = client or OciClient(self.address, self.push_credentials, verify=verify)
+        policy = retry or RetryPolicy()
+        self.client = client or OciClient(
+            self.address, self.push_credentials, verify=verify, attempts=policy.attempts,
+            backoff_seconds=policy.backoff_seconds, timeout_seconds=policy.timeout_seconds,
+        )
 
     @classmethod
     def from_environment(
-        cls, registry: str, repository: str | None, platform: str, naming: NamingOptions
+        cls,
+        registry: str,
+        repository: str | None,
+        platform: str,
+        naming: NamingOptions,
+        retry: RetryPolicy | None = None,
     ) -> OciRegistry:
         """Credentials from ``FAASFORGE_REGISTRY_USERNAME`` / ``FAASFORGE_REGISTRY_PASSWORD``."""
         return cls(
@@ -273,6 +302,7 @@ class OciRegistry(NamedRegistry):
             password=os.environ.get("FAASFORGE_REGISTRY_PASSWORD"),
             naming=naming,
             verify=os.environ.get("FAASFORGE_REGISTRY_CA_BUNDLE") or True,
+            retry=retry,
         )
 
     def registry_host(self) -> str:
@@ -296,4 +326,4 @@ class OciRegistry(NamedRegistry):
         return None
 
     def invalidate_credentials(self) -> None:
-        self.client._tokens.clear()
+        self.client.clear_tokens()
