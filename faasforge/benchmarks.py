@@ -41,6 +41,7 @@ class Benchmark:
                 f"benchmark {self.name!r} declares language {language!r} but has no directory "
                 f"{str(path)!r}"
             )
+        _check_readable(path, f"{language} directory of benchmark {self.name!r}")
         return path
 
 
@@ -75,9 +76,21 @@ def list_benchmarks(benchmarks_dir: Path) -> dict[str, Path]:
         except OSError:
             continue
         for child in children:
-            if (child / "config.json").is_file():
+            try:
+                is_benchmark = (child / "config.json").is_file()
+            except OSError:  # no permission to look inside: find_benchmark says so if it is wanted
+                is_benchmark = child.is_dir()
+            if is_benchmark:
                 found.setdefault(child.name, child)
     return found
+
+
+def _check_readable(path: Path, what: str) -> None:
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise UsageError(
+            f"the {what} {str(path)!r} cannot be read (permission denied); allowed: a directory "
+            "the user running faasforge may list and enter"
+        )
 
 
 def find_benchmark(benchmarks_dir: Path, name: str) -> Benchmark:
@@ -92,6 +105,7 @@ def find_benchmark(benchmarks_dir: Path, name: str) -> Benchmark:
     if name not in available:
         raise InvalidValue("benchmark", name, available)
     path = available[name]
+    _check_readable(path, f"directory of benchmark {name!r}")
     return Benchmark(name=name, path=path, config=read_config(path / "config.json"))
 
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 if TYPE_CHECKING:
     from faasforge.model import ImageRecord, ImageRequest
     from faasforge.pipeline import Workspace
+    from faasforge.runlog import RunLog
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,12 +33,15 @@ def _common(parser: argparse.ArgumentParser, registry: bool = True) -> None:
     parser.add_argument("--benchmarks-dir", type=Path, help="benchmarks in SeBS layout (default: the samples)")
     parser.add_argument("--systems-config", type=Path, help="systems.json in SeBS format (a SeBS checkout's works)")
     if registry:
-        parser.add_argument("--registry", help="registry host[:port][/namespace] for local and openwhisk (local default 127.0.0.1:5000)")
+        parser.add_argument(
+            "--registry", help="registry host[:port][/namespace] for local and openwhisk (local default 127.0.0.1:5000)"
+        )
         parser.add_argument("--repository", help="repository name in the registry")
         parser.add_argument("--tag-style", default="hash", help="hash (default: content-addressed) or sebs")
         parser.add_argument(
             "--registries-config", type=Path,
-            help="cloud registries TOML (default $FAASFORGE_REGISTRIES_CONFIG or $FAASFORGE_HOME/registries.toml; docs/CLOUDS.md)",
+            help="cloud registries TOML (default $FAASFORGE_REGISTRIES_CONFIG, else "
+            "$FAASFORGE_HOME/registries.toml; see docs/CLOUDS.md)",
         )
     parser.add_argument("--json", action="store_true", help="print a JSON list of records")
 
@@ -51,6 +56,14 @@ def _selection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--arch", action="append", help="x64 or arm64 (default x64)")
 
 
+def _verbose(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="show the flow and task runs' progress on stderr (the full log, with tracebacks, is always "
+        "written to $FAASFORGE_HOME/logs/)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="faasforge",
@@ -62,12 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
     _selection(build)
     _common(build)
     build.add_argument("--force", action="store_true", help="rebuild even if the registry holds the tag")
-    build.add_argument("--concurrency", type=int, default=2, help="images built at once (default 2)")
+    build.add_argument("--concurrency", type=int, default=None, help="images built at once (default 2)")
+    _verbose(build)
     matrix = sub.add_parser("build-matrix", help="build every image of a TOML matrix file")
     matrix.add_argument("matrix", type=Path, help="matrix file (see config/matrix.example.toml)")
     _common(matrix)
     matrix.add_argument("--force", action="store_true", help="rebuild even if the registry holds the tag")
     matrix.add_argument("--concurrency", type=int, default=None, help="images built at once (default 2)")
+    _verbose(matrix)
     plan = sub.add_parser("plan", help="dry run: what would be built or skipped, and why")
     _selection(plan)
     plan.add_argument("--matrix", type=Path, help="plan a TOML matrix file instead of the flags")
@@ -115,6 +130,12 @@ def requests_from_flags(args: argparse.Namespace, ws: Workspace) -> list[ImageRe
             if not languages:
                 offered = ws.systems.languages(platform)
                 languages = [lang for lang in benchmark.languages if lang in offered]
+                if not languages:
+                    raise UsageError(
+                        f"benchmark {name!r} has no code in a language platform {platform!r} builds "
+                        f"(it has: {', '.join(benchmark.languages) or 'none'}); allowed: "
+                        f"{', '.join(offered)}, each in a {{language}}/ directory of the benchmark"
+                    )
             for language in languages:
                 versions = _csv(args.version) or ws.systems.versions(platform, language)[-1:]
                 for version in versions:
@@ -172,32 +193,72 @@ def _run_build(args: argparse.Namespace, matrix_path: Path | None) -> int:
         import os
 
         os.environ["FAASFORGE_REGISTRIES_CONFIG"] = str(args.registries_config.resolve())
+    from faasforge.errors import InvalidValue, UsageError
+
+    if args.concurrency is not None and args.concurrency < 1:
+        raise InvalidValue("concurrency", args.concurrency, "a whole number of at least 1")
     ws = Workspace.from_settings(_settings(args))
     requests, file_concurrency = _requests(args, ws, matrix_path)
+    if not requests:
+        raise UsageError(
+            f"matrix {str(matrix_path)!r} selects no image that a platform can build (every cell "
+            "was left out); allowed: cells whose platform offers the language, version and architecture"
+        )
     for request in requests:  # every name, file and hash decided before anything runs
         resolve_image(request, ws)
     concurrency = args.concurrency or file_concurrency or 2
-    if concurrency < 1:
-        from faasforge.errors import InvalidValue
-
-        raise InvalidValue("concurrency", concurrency, "a whole number of at least 1")
     common = {
         "registry": args.registry, "repository": args.repository, "force": args.force,
         "tag_style": args.tag_style,
         "benchmarks_dir": str(ws.settings.benchmarks_dir),
         "systems_config": str(ws.settings.systems_config),
     }
-    records = _run_flows(requests, common, concurrency, quiet=args.json)
+    records = _run_flows(requests, common, concurrency, quiet=args.json, run_log=args.run_log)
     _emit(records, args.json)
     return 0
 
 
-def _run_flows(
-    requests: list[ImageRequest], common: dict[str, Any], concurrency: int, quiet: bool
-) -> list[ImageRecord]:
+@contextmanager
+def flow_run_settings() -> Iterator[None]:
+    """Prefect settings for the flows this process runs (the CLI, and the bench, use it).
+
+    Without ``PREFECT_API_URL`` the flows talk to an ephemeral server that lives and dies with
+    this process, so nothing can ever watch their heartbeats. Prefect 3.9 still starts a
+    heartbeat thread per flow run and joins it at the end, and that thread sleeps in 1-second
+    steps: about 1 s added to every flow run, and every image of a matrix is one (bench/,
+    BENCHMARKS.md). With a server configured, heartbeats stay as configured.
+    """
     import os
 
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    import prefect.settings as ps
+
+    heartbeat = getattr(ps, "PREFECT_FLOWS_HEARTBEAT_FREQUENCY", None)  # Prefect >= 3.6
+    if heartbeat is None or ps.PREFECT_API_URL.value():
+        yield
+        return
+    with ps.temporary_settings(updates={heartbeat: None}):
+        yield
+
+
+def _run_flows(
+    requests: list[ImageRequest],
+    common: dict[str, Any],
+    concurrency: int,
+    quiet: bool,
+    run_log: RunLog | None = None,
+) -> list[ImageRecord]:
+    with flow_run_settings():
+        if run_log is not None:
+            import flows.build  # noqa: F401 - Prefect sets its logging up on import; route it now
+
+            run_log.install()
+        return _run_flows_now(requests, common, concurrency, quiet)
+
+
+def _run_flows_now(
+    requests: list[ImageRequest], common: dict[str, Any], concurrency: int, quiet: bool
+) -> list[ImageRecord]:
     from faasforge.push import RichPushProgress, set_active_progress, terminal_progress_wanted
     from flows.build import build_image, build_images
 
@@ -280,19 +341,41 @@ def _print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
 COMMANDS = {"build": cmd_build, "build-matrix": cmd_build_matrix, "plan": cmd_plan, "images": cmd_images}
 
 
+def _report(message: str, log_path: Path | None) -> None:
+    """The command's last word on a failure: ONE line ``faasforge: error: ...`` (naming the log
+    file once flows ran), then only a failed build's log tail, indented. Never a traceback."""
+    first, _, rest = message.strip().partition("\n")
+    line = f"faasforge: error: {first}"
+    if log_path is not None:
+        line += f" (log: {log_path})"
+    print(line + (f"\n{rest}" if rest else ""), file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from faasforge.errors import FaasforgeError
+    from faasforge.runlog import RunLog
+    from faasforge.settings import faasforge_home
 
+    run_log = RunLog(faasforge_home(), args.command, verbose=getattr(args, "verbose", False))
+    args.run_log = run_log
     try:
         return COMMANDS[args.command](args)
     except FaasforgeError as exc:
-        message = str(exc)
-        print(f"faasforge: error: {message}", file=sys.stderr)
+        _report(str(exc), run_log.write_exception(exc) if run_log.written else None)
         return exc.exit_code
     except KeyboardInterrupt:
         print("faasforge: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug or an untranslated library error: one line, traceback to the log
+        where = run_log.write_exception(exc)
+        detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+        hint = f" (traceback in {where})" if where else ""
+        print(f"faasforge: error: unexpected {type(exc).__name__}: {detail}{hint}", file=sys.stderr)
+        return 1
+    finally:
+        if argv is not None:  # called in-process: give the caller its logging back. The command
+            run_log.uninstall()  # line keeps the routing to exit, so shutdown lines go to the file
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ def main() -> int:
     from faasforge.cli import main as cli
 
     matrix = PROJECT_ROOT / "config" / "demo.toml"
-    code = cli(["build-matrix", str(matrix)])
+    code = cli(["build-matrix", str(matrix), "--verbose"])
     if code != 0:
         return code
     from faasforge.catalog import Catalog

@@ -7,6 +7,7 @@ passed in.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections import deque
 from collections.abc import Callable
@@ -28,19 +29,30 @@ MACHINE_ARCH = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "a
 LineSink = Callable[[str], None]
 
 
+# Per engine, what does not change while a process runs: asking again costs a /version or /info
+# round trip per image (/info grows with the engine's image count). bench/ scenario 3.
+_api_versions: dict[str, str] = {}  # DOCKER_HOST (or "") -> negotiated API version
+_machines: dict[str, str] = {}  # client base URL -> x64 / arm64
+
+
 def docker_client(timeout: int = 600) -> docker.DockerClient:
-    """A client for the engine named by the environment; EngineError when it does not answer."""
+    """A client for the engine named by the environment; EngineError when it does not answer.
+
+    The API version is negotiated once per engine and process, then reused."""
     import docker
     from docker.errors import DockerException
 
+    engine = os.environ.get("DOCKER_HOST", "")
     try:
-        client = docker.from_env(timeout=timeout)
+        client = docker.from_env(timeout=timeout, version=_api_versions.get(engine))
         client.ping()
     except DockerException as exc:
+        _api_versions.pop(engine, None)
         raise EngineError(
             f"the Docker engine does not answer ({_short(exc)}); start one (scripts/services.sh up) "
             "or set DOCKER_HOST"
         ) from None
+    _api_versions[engine] = client.api.api_version
     return client
 
 
@@ -50,9 +62,12 @@ def _short(exc: BaseException) -> str:
 
 
 def engine_architecture(client: docker.DockerClient) -> str:
-    """x64 or arm64, as the engine reports its machine."""
-    machine = str(client.info().get("Architecture", ""))
-    return MACHINE_ARCH.get(machine, machine)
+    """x64 or arm64, as the engine reports its machine (asked once per engine and process)."""
+    key = str(getattr(client.api, "base_url", ""))
+    if key not in _machines:
+        machine = str(client.info().get("Architecture", ""))
+        _machines[key] = MACHINE_ARCH.get(machine, machine)
+    return _machines[key]
 
 
 def engine_is_local(client: docker.DockerClient) -> bool:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     import docker
 
     from registries.base import Registry
+    from registries.config import RetryPolicy
 
 log = logging.getLogger("faasforge.pipeline")
 
@@ -46,6 +47,7 @@ class Workspace:
     systems: Systems
     _registries: dict[str, Registry] = field(default_factory=dict)
     _catalog: Catalog | None = None
+    _retry: RetryPolicy | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Workspace:
@@ -63,6 +65,17 @@ class Workspace:
         if self._catalog is None:
             self._catalog = Catalog(self.settings.catalog_path)
         return self._catalog
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """Attempts and back-off for pushes, the same as for registry calls: the registries
+        config's ``[retry]`` table, overridden by ``FAASFORGE_RETRY_ATTEMPTS`` and
+        ``FAASFORGE_RETRY_BACKOFF_SECONDS``."""
+        if self._retry is None:
+            from registries.config import RegistriesConfig
+
+            self._retry = RegistriesConfig.load(self.settings.registries_config).retry
+        return self._retry
 
 
 def resolve_image(request: ImageRequest, ws: Workspace) -> ResolvedImage:
@@ -148,6 +161,8 @@ def push_built(
         registry.push_credentials,
         registry.invalidate_credentials,
         progress=progress,
+        attempts=ws.retry.attempts,
+        backoff_seconds=ws.retry.backoff_seconds,
     )
     remote = registry.describe_image(resolved.name)
     return PushResult(

@@ -22,7 +22,8 @@ AUTH_MARKERS = ("unauthorized", "authentication required", "no basic auth creden
 NETWORK_MARKERS = (
     "connection refused", "connection reset", "i/o timeout", "eof", "no such host",
     "timeout", "502 bad gateway", "503 service unavailable", "500 internal server error",
-    "broken pipe", "tls handshake", "server gave http response",
+    "504 gateway timeout", "429 too many requests", "toomanyrequests", "no route to host",
+    "use of closed network connection", "broken pipe", "tls handshake", "server gave http response",
 )
 
 
@@ -149,7 +150,10 @@ def push_image(
                     f"registry {name.registry} rejected the push of {name.repository}:{name.tag}: {message}"
                 ) from None
             if any(m in lowered for m in NETWORK_MARKERS) and attempt < attempts:
-                log.warning("push of %s failed (%s); retrying in %.1fs", name.image_uri, message, delay)
+                log.warning(
+                    "push of %s failed (%s); attempt %d of %d, retrying in %.2fs",
+                    name.image_uri, message, attempt, attempts, delay,
+                )
                 time.sleep(delay)
                 delay *= 2
                 continue

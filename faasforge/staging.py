@@ -26,6 +26,9 @@ EXCLUDED_NAMES = {
     ".git", ".hg", ".svn", ".env", ".venv", "venv", "__pycache__", "node_modules", ".DS_Store",
     ".idea", ".vscode", ".pytest_cache", ".mypy_cache", ".npmrc", ".pypirc", ".netrc",
     ".dockerignore",
+    # credential stores: never part of a function
+    ".ssh", ".aws", ".azure", ".docker", ".kube", ".gnupg", ".git-credentials",
+    "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519",
 }
 EXCLUDED_PATTERNS = ("*.pyc", "*.pyo", ".env.*", "*.swp", "*~")
 BENCHMARK_DOCKERFILES = ("Dockerfile.function", "Dockerfile")
@@ -49,12 +52,15 @@ def is_excluded(name: str) -> bool:
 
 def walk_files(root: Path, boundary: Path) -> Iterator[tuple[str, Path]]:
     """(relative path, real file) for every file under ``root``, following only symlinks that stay
-    inside ``boundary``; a link pointing outside raises a UsageError naming it."""
+    inside ``boundary``; a link pointing outside raises a UsageError naming it.
+
+    Only symlinks are resolved: a child that is not a link lives at its real parent's path plus its
+    name. (Resolving every path cost more than the rest of a registry decision; bench/ scenario 1.)
+    """
     boundary_real = boundary.resolve()
     seen_dirs: set[Path] = set()
 
-    def visit(directory: Path, prefix: str) -> Iterator[tuple[str, Path]]:
-        real = directory.resolve()
+    def visit(directory: Path, real: Path, prefix: str) -> Iterator[tuple[str, Path]]:
         if real in seen_dirs:
             return
         seen_dirs.add(real)
@@ -76,12 +82,16 @@ def walk_files(root: Path, boundary: Path) -> Iterator[tuple[str, Path]]:
                     )
                 if not target.exists():
                     raise UsageError(f"symlink {str(path)!r} is broken (points to {str(target)!r})")
-            if path.is_dir():
-                yield from visit(path, rel + "/")
-            elif path.is_file():
-                yield rel, path.resolve()
+                child_real, is_dir, is_file = target, target.is_dir(), target.is_file()
+            else:
+                child_real = real / child.name
+                is_dir, is_file = child.is_dir(follow_symlinks=False), child.is_file(follow_symlinks=False)
+            if is_dir:
+                yield from visit(path, child_real, rel + "/")
+            elif is_file:
+                yield rel, child_real
 
-    yield from visit(root, "")
+    yield from visit(root, root.resolve(), "")
 
 
 def _dependency_entries(request: ImageRequest, code_dir: Path) -> list[ContextEntry]:

@@ -96,7 +96,21 @@ def build_image(
     benchmarks_dir: str | None = None,
     systems_config: str | None = None,
 ) -> ImageRecord:
-    """Build, push and record one image unless the registry already holds it; returns its record."""
+    """Build, push and record one image unless the registry already holds it; returns its record.
+
+    Args:
+        benchmark: benchmark name in SeBS layout, e.g. 110.dynamic-html
+        language: python or nodejs
+        version: language version offered by the platform, e.g. 3.11 or 18
+        architecture: x64 or arm64 (run it on the work queue of the same name to build natively)
+        platform: target cloud; its registry adapter names and checks the image
+        registry: registry host[:port][/namespace] (default: the platform's, 127.0.0.1:5000 for local)
+        repository: repository name in the registry (default: the platform's convention)
+        force: rebuild even if the registry already holds the tag
+        tag_style: hash (content-addressed tags) or sebs (SeBS's tags)
+        benchmarks_dir: benchmarks directory on the build host (default: the checkout's samples)
+        systems_config: systems.json on the build host (default: the checkout's config/systems.json)
+    """
     ws = make_workspace(registry, repository, tag_style, benchmarks_dir, systems_config)
     request = ImageRequest(platform, benchmark, language, version, architecture)
     record = run_image_pipeline(request, ws, force)

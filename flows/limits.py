@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 from faasforge.errors import ConfigError, UsageError
-from faasforge.locks import engine_slots
+from faasforge.locks import engine_key, engine_slots
 
 GLOBAL_LIMIT_ENV = "FAASFORGE_GLOBAL_BUILD_LIMIT"
 
@@ -61,8 +61,6 @@ def build_slot(logger: logging.Logger | logging.LoggerAdapter[logging.Logger]) -
                     f"global concurrency limit {name!r} cannot be used ({exc}); create it with "
                     f"`prefect gcl create {name} --limit 2` or unset {GLOBAL_LIMIT_ENV}"
                 ) from None
-        waited = time.monotonic() - started
-        if waited >= 1.0:
-            where = f"engine and global limit {name!r}" if name else "engine"
-            logger.info("waited %.1fs for a build slot (%s)", waited, where)
+        where = f"engine {engine_key()}" + (f", global limit {name!r}" if name else "")
+        logger.info("build slot acquired after %.1fs (%s)", time.monotonic() - started, where)
         yield

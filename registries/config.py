@@ -11,10 +11,11 @@ No cloud SDK is imported here.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import tomllib
 
 from faasforge.errors import ConfigError
 

@@ -26,6 +26,7 @@ from faasforge.settings import Settings
 from registries.base import NamedRegistry, NamingOptions, PushCredentials
 from registries.config import RetryPolicy, Section
 from registries.oci import INDEX_TYPES, OciClient
+from registries.redact import install_sdk_log_redaction
 from registries.retry import call_with_retries
 
 __all__ = ["EcrRegistry", "ecr_host"]
@@ -85,6 +86,7 @@ class EcrRegistry(NamedRegistry):
         self._credentials: PushCredentials | None = None
         self._ensured: set[str] = set()
         self._oci: OciClient | None = None
+        install_sdk_log_redaction()  # botocore's DEBUG logs print the ECR token otherwise
 
     @classmethod
     def from_config(
@@ -236,7 +238,7 @@ class EcrRegistry(NamedRegistry):
                 from botocore.config import Config
 
                 config = Config(
-                    retries={"max_attempts": 1, "mode": "standard"},  # registries.retry does it
+                    retries={"total_max_attempts": 1, "mode": "standard"},  # registries.retry does it
                     connect_timeout=self.retry.timeout_seconds,
                     read_timeout=self.retry.timeout_seconds,
                     user_agent_extra="faasforge",

@@ -116,7 +116,9 @@ class GarRegistry(NamedRegistry):
             )
 
     def label(self) -> str:
-        return f"Artifact Registry {self.registry_host()}/{self._project or '?'}/{self.repository}"
+        if self._project is None:  # not known before the credentials are
+            return f"Artifact Registry {self.registry_host()} (repository {self.repository})"
+        return f"Artifact Registry {self.registry_host()}/{self._project}/{self.repository}"
 
     # -- the Registry protocol ------------------------------------------------------------------
 
@@ -267,9 +269,9 @@ class GarRegistry(NamedRegistry):
             raise RegistryAuthError(
                 f"{self.label()}: Google rejected the credentials (access token refresh failed)"
             ) from None
-        except (api.Unauthenticated, api.PermissionDenied) as exc:
+        except (api.Unauthorized, api.Forbidden) as exc:  # HTTP 401/403 (gRPC's names are subclasses)
             hint = " (creating a repository needs roles/artifactregistry.repoAdmin)" if (
-                operation == "CreateRepository" and isinstance(exc, api.PermissionDenied)
+                operation == "CreateRepository" and isinstance(exc, api.Forbidden)
             ) else ""
             raise RegistryAuthError(
                 f"{self.label()} rejected the credentials ({operation}: HTTP {exc.code}){hint}"
@@ -293,7 +295,7 @@ def _credentials(section: Section) -> tuple[Any, str | None]:
     path = section.get("credentials_file")
     if path:
         try:
-            credentials, project = google.auth.load_credentials_from_file(path, scopes=SCOPES)
+            credentials, project = google.auth.load_credentials_from_file(path, scopes=SCOPES)  # type: ignore[no-untyped-call]
         except DefaultCredentialsError:
             raise ConfigError(
                 f"gcp.credentials_file {path!r} ({section.describe('credentials_file')}) is missing "

@@ -82,6 +82,27 @@ pid_alive() { # PIDFILE PATTERN -> 0 if the pid in PIDFILE runs a command line m
     tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$2"
 }
 
+running() { # PID -> 0 while it runs (a zombie does not)
+    local stat
+    stat=$(ps -o stat= -p "$1" 2>/dev/null) && [[ -n $stat && $stat != Z* ]]
+}
+
+spawn() { # LOG PIDFILE CMD...: CMD in a session of its own, outliving this script
+    # Background jobs of a non-interactive shell ignore SIGINT, and Prefect's workers stop on
+    # SIGTERM by sending themselves SIGINT: restore its default before exec. fd 9 (our lock) closed.
+    local logf=$1 pidfile=$2
+    shift 2
+    nohup "$PY" -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.setsid()
+os.execvp(sys.argv[1], sys.argv[1:])' "$@" >>"$logf" 2>&1 </dev/null 9>&- &
+    echo $! >"$pidfile"
+}
+
+group_alive() { # PGID -> 0 while a process of the group runs (zombies do not count)
+    ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'
+}
+
 stop_group() { # NAME PIDFILE PATTERN: TERM the process group we started, then KILL after 20 s
     local name=$1 pidfile=$2 pattern=$3 pid i
     if pid_alive "$pidfile" "$pattern"; then
@@ -89,10 +110,10 @@ stop_group() { # NAME PIDFILE PATTERN: TERM the process group we started, then K
         log "stopping $name (pid $pid and its children)"
         kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
         for ((i = 0; i < 40; i++)); do
-            kill -0 -- "-$pid" 2>/dev/null || break
+            group_alive "$pid" || break
             sleep 0.5
         done
-        if kill -0 -- "-$pid" 2>/dev/null; then
+        if group_alive "$pid"; then
             log "$name did not stop in 20 s; killing its process group"
             kill -KILL -- "-$pid" 2>/dev/null || true
         fi
@@ -171,7 +192,7 @@ ensure_postgres() {
     log "starting PostgreSQL on 127.0.0.1:$port"
     as_pg "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 \
         -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR/socket -c max_connections=200" \
-        start >/dev/null || { tail -n 20 "$PG_DIR/postgres.log" >&2; die "PostgreSQL did not start"; }
+        start >/dev/null 9>&- || { tail -n 20 "$PG_DIR/postgres.log" >&2; die "PostgreSQL did not start"; }
     if ! as_pg "$bin/psql" -h "$PG_DIR/socket" -p "$port" -U postgres -tAc \
         "SELECT 1 FROM pg_database WHERE datname = 'prefect'" | grep -q 1; then
         as_pg "$bin/createdb" -h "$PG_DIR/socket" -p "$port" -U postgres prefect
@@ -208,22 +229,21 @@ ensure_server() {
     mkdir -p "$STACK_DIR/server-home"
     t0=$(now_ms)
     log "starting Prefect server on http://127.0.0.1:$port (log: $STACK_DIR/server.log)"
-    env -u PREFECT_API_URL -u PREFECT_API_KEY \
+    spawn "$STACK_DIR/server.log" "$STACK_DIR/server.pid" \
+        env -u PREFECT_API_URL -u PREFECT_API_KEY \
         PREFECT_HOME="$STACK_DIR/server-home" \
         PREFECT_API_DATABASE_CONNECTION_URL="$(database_url)" \
         PREFECT_SERVER_ANALYTICS_ENABLED=false \
         PREFECT_UI_API_URL="http://127.0.0.1:$port/api" \
-        setsid nohup "$PY" -m prefect server start --host 127.0.0.1 --port "$port" \
-        >>"$STACK_DIR/server.log" 2>&1 </dev/null 9>&- &
-    pid=$!
-    echo "$pid" >"$STACK_DIR/server.pid"
+        "$PY" -m prefect server start --host 127.0.0.1 --port "$port"
+    pid=$(cat "$STACK_DIR/server.pid")
     for ((i = 0; i < 240; i++)); do
         if server_ok; then
             log "Prefect server answers after $(secs_since "$t0")s"
             echo "$(secs_since "$t0")" >"$STACK_DIR/server.start-seconds"
             return 0
         fi
-        kill -0 "$pid" 2>/dev/null || { tail -n 30 "$STACK_DIR/server.log" >&2; die "Prefect server exited"; }
+        running "$pid" || { tail -n 30 "$STACK_DIR/server.log" >&2; die "Prefect server exited"; }
         sleep 0.5
     done
     tail -n 30 "$STACK_DIR/server.log" >&2
@@ -271,8 +291,8 @@ worker_online() { # NAME -> 0 when the pool lists it as ONLINE
         | grep -q "\"name\":\"$1\"[^}]*\"status\":\"ONLINE\""
 }
 
-ensure_worker() { # ARCH
-    local arch=$1 name dir pid i t0 extra=()
+start_worker() { # ARCH: start its worker unless it runs
+    local arch=$1 name dir extra=()
     name=$(worker_name "$arch")
     dir=$STACK_DIR/worker-$arch
     if pid_alive "$dir/worker.pid" "prefect worker start"; then
@@ -281,11 +301,11 @@ ensure_worker() { # ARCH
     mkdir -p "$dir/home"
     # the x64 worker also takes the default queue (the nightly matrix's coordinating run)
     [[ $arch == x64 ]] && extra=(--work-queue default)
-    t0=$(now_ms)
     log "starting worker $name on queue $arch (DOCKER_HOST=$(worker_engine "$arch"); log: $dir/worker.log)"
     (
         cd "$CHECKOUT"
-        env -u PREFECT_API_DATABASE_CONNECTION_URL \
+        spawn "$dir/worker.log" "$dir/worker.pid" \
+            env -u PREFECT_API_DATABASE_CONNECTION_URL \
             PREFECT_API_URL="$(api_url)" \
             PREFECT_HOME="$dir/home" \
             PREFECT_SERVER_ANALYTICS_ENABLED=false \
@@ -295,18 +315,22 @@ ensure_worker() { # ARCH
             FAASFORGE_CHECKOUT="$CHECKOUT" \
             FAASFORGE_GLOBAL_BUILD_LIMIT="$GLOBAL_LIMIT" \
             FAASFORGE_WORKER_ARCH="$arch" \
-            setsid nohup "$PY" -m prefect worker start --pool "$POOL" --type process \
-            --work-queue "$arch" "${extra[@]}" --name "$name" --install-policy never \
-            >>"$dir/worker.log" 2>&1 </dev/null 9>&- &
-        echo $! >"$dir/worker.pid"
+            "$PY" -m prefect worker start --pool "$POOL" --type process \
+            --work-queue "$arch" "${extra[@]}" --name "$name" --install-policy never
     )
+}
+
+await_worker() { # ARCH T0: wait until its worker is ONLINE in the pool
+    local arch=$1 t0=$2 name dir pid i
+    name=$(worker_name "$arch")
+    dir=$STACK_DIR/worker-$arch
     pid=$(cat "$dir/worker.pid")
     for ((i = 0; i < 120; i++)); do
         if worker_online "$name"; then
             log "worker $name online after $(secs_since "$t0")s"
             return 0
         fi
-        kill -0 "$pid" 2>/dev/null || { tail -n 30 "$dir/worker.log" >&2; die "worker $name exited"; }
+        running "$pid" || { tail -n 30 "$dir/worker.log" >&2; die "worker $name exited"; }
         sleep 0.5
     done
     tail -n 30 "$dir/worker.log" >&2
@@ -315,17 +339,19 @@ ensure_worker() { # ARCH
 
 # ------------------------------------------------------------------------------ commands
 cmd_up() {
-    local t0 arch
+    local t0 t1 arch
     t0=$(now_ms)
     mkdir -p "$STACK_DIR"
     exec 9>"$STACK_DIR/up.lock"
-    flock 9 # one `up` at a time
+    flock 9 # one `up` at a time (every daemon below is started with fd 9 closed)
     command -v curl >/dev/null || apt_install curl
     ensure_postgres
     ensure_server
     write_env
     ensure_setup
-    for arch in $WORKERS; do ensure_worker "$arch"; done
+    t1=$(now_ms)
+    for arch in $WORKERS; do start_worker "$arch"; done
+    for arch in $WORKERS; do await_worker "$arch" "$t1"; done
     log "up in $(secs_since "$t0")s: UI http://127.0.0.1:$(server_port), API $(api_url); settings in $STACK_DIR/stack.env"
 }
 

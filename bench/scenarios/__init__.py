@@ -1,0 +1,1 @@
+"""One module per scenario of the bench; each has ``run(ctx) -> dict`` (see bench/run.py)."""

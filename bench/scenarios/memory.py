@@ -1,0 +1,32 @@
+"""Scenario 6: peak memory of ``faasforge build-matrix`` over the 24-image matrix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness import check
+
+from scenarios.common import Context, published, rerun
+
+TITLE = "6. Memory: peak RSS of a 24-image build-matrix run"
+LIMIT_MB = 400
+
+
+def run(ctx: Context) -> dict[str, Any]:
+    pub, again = published(ctx), rerun(ctx)
+    figures = []
+    for label, run_ in (("publish (24 built, pushed)", pub), ("nightly rerun (24 skipped)", again)):
+        mem = run_["memory"]
+        figures.append((f"{label}: CLI process peak RSS", f"{mem['cli_peak_mb']:.0f} MB"))
+        figures.append((f"{label}: Prefect server subprocess peak RSS", f"{mem['server_peak_mb']:.0f} MB"))
+        figures.append((f"{label}: whole process tree, peak of the sum", f"{mem['tree_peak_mb']:.0f} MB"))
+        figures.append((f"{label}: wall time", f"{run_['seconds']:.1f} s"))
+    worst = max(pub["memory"]["cli_peak_mb"], again["memory"]["cli_peak_mb"])
+    tree = max(pub["memory"]["tree_peak_mb"], again["memory"]["tree_peak_mb"])
+    checks = [
+        check("CLI process peak RSS (24-image matrix)", round(worst), f"<= {LIMIT_MB} MB", worst <= LIMIT_MB, "MB"),
+        check("(info) CLI + Prefect server together", round(tree), f"<= {LIMIT_MB} MB", tree <= LIMIT_MB, "MB"),
+    ]
+    return {"title": TITLE, "figures": figures, "checks": checks,
+            "raw": {"publish": pub["memory"], "rerun": again["memory"],
+                    "publish_seconds": pub["seconds"], "rerun_seconds": again["seconds"]}}

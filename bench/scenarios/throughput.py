@@ -1,0 +1,80 @@
+"""Scenario 4: a matrix of 8 push-heavy images at concurrency 1, 2 and 4."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fixtures import payload_variants
+from harness import check, docker, run_worker
+
+from scenarios.common import Context
+
+TITLE = "4. Matrix throughput: 8 images at concurrency 1, 2, 4 (pushes dominate)"
+LEVELS = (1, 2, 4)
+IMAGES = 8
+CEILING_DOCKERFILE = """FROM faasforge/base-python:3.11-x64
+ARG SEED
+RUN echo "$SEED" > /opt/seed && head -c "$((MB * 1048576))" /dev/urandom > /opt/payload.bin
+"""
+
+
+def run(ctx: Context) -> dict[str, Any]:
+    env = ctx.env
+    size_mb = ctx.pick(48, 16)
+    levels = []
+    for concurrency in LEVELS:
+        names = payload_variants(env.benchmarks_dir, "940.push", f"94{concurrency}.push-c{concurrency}", IMAGES, size_mb)
+        levels.append({"concurrency": concurrency, "benchmarks": names,
+                       "repository": env.repository(f"push-c{concurrency}")})
+    result = run_worker(env, "throughput", {"benchmarks_dir": str(env.benchmarks_dir), "levels": levels,
+                                            "run_id": env.run_id})
+    env.images.update(result["warm_tags"])
+    base = None
+    figures: list[tuple[str, str]] = [(f"images per level: {IMAGES} x {size_mb} MB random payload, x64", "")]
+    curve = []
+    for level in result["levels"]:
+        env.images.update(level["uris"])
+        if not all(level["rebuilt"]):
+            raise RuntimeError(f"concurrency {level['concurrency']}: some images were skipped")
+        seconds = level["seconds"]
+        base = base or seconds
+        build, push = sum(level["build_s"]), sum(level["push_s"])
+        curve.append({"concurrency": level["concurrency"], "seconds": seconds, "speedup": base / seconds,
+                      "push_share": push / (build + push)})
+        figures.append((
+            f"concurrency {level['concurrency']}: wall / images per min / speed-up vs 1",
+            f"{seconds:.1f} s / {IMAGES * 60 / seconds:.1f} / {base / seconds:.2f}x",
+        ))
+        figures.append((f"concurrency {level['concurrency']}: build s / push s (summed over images)",
+                         f"{build:.1f} / {push:.1f} ({100 * push / (build + push):.0f} % push)"))
+    ceiling = None
+    if not ctx.quick:
+        ceiling = raw_ceiling(ctx, size_mb)
+        figures.append(("raw docker push, same size: 4 one at a time / 4 two at a time",
+                        f"{ceiling['sequential_s']:.1f} / {ceiling['parallel2_s']:.1f} s "
+                        f"({ceiling['sequential_s'] / ceiling['parallel2_s']:.2f}x)"))
+    figures.append(("Prefect start-up in this process (excluded above)", f"{result['startup']['first_flow_run_s']:.1f} s"))
+    speedup2 = curve[1]["speedup"]
+    checks = [
+        check("concurrency 2 vs 1", round(speedup2, 2), ">= 1.5x", speedup2 >= 1.5, "x"),
+        check("precondition: pushes dominate (push share at concurrency 1)", round(100 * curve[0]["push_share"]),
+              ">= 50 %", curve[0]["push_share"] >= 0.5, "%"),
+    ]
+    return {"title": TITLE, "figures": figures, "checks": checks,
+            "raw": {"curve": curve, "worker": result, "ceiling": ceiling}}
+
+
+def raw_ceiling(ctx: Context, size_mb: int) -> dict[str, Any]:
+    """What concurrency 2 can give on this machine with no faasforge and no Prefect at all."""
+    env = ctx.env
+    context = env.work / "ceiling"
+    context.mkdir(exist_ok=True)
+    (context / "Dockerfile").write_text(CEILING_DOCKERFILE.replace("MB", str(size_mb)))
+    repository = f"127.0.0.1:5000/{env.repository('push-raw')}"
+    tags = []
+    for index in range(8):
+        tag = f"{repository}:raw-{index}"
+        docker("build", "-q", "--network", "host", "--build-arg", f"SEED={env.run_id}-{index}", "-t", tag, str(context))
+        tags.append(tag)
+    env.images.update(tags)
+    return run_worker(env, "raw-push-ceiling", {"tags": tags})

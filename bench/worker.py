@@ -1,0 +1,346 @@
+"""In-process measurements, each in a fresh process started by bench/run.py.
+
+    python bench/worker.py COMMAND PARAMS.json OUT.json
+
+The bench process sets FAASFORGE_HOME, PREFECT_HOME and the staging dir to temporary paths
+before this starts. Commands that run flows start Prefect's ephemeral server first with a trivial
+flow and report that start-up on its own, so flow timings exclude it. Flows run under the
+settings the ``faasforge`` command uses for them (faasforge.cli.flow_run_settings).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext, suppress
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fixtures import benchmark_path, edit_one_line, set_nonce  # noqa: E402
+from harness import docker  # noqa: E402
+
+Params = dict[str, Any]
+
+
+# ------------------------------------------------------------------------------ scenario 1
+def decide(params: Params) -> dict[str, Any]:
+    """faasforge's decision per image with the plain functions: resolve (plan + content hash +
+    name) and check (one manifest HEAD). Pass 0 runs in a fresh process; later passes are warm."""
+    started = time.perf_counter()
+    from faasforge.matrix import load_matrix_file
+    from faasforge.pipeline import Workspace, check_registry, resolve_image
+    from faasforge.settings import Settings
+
+    imported = time.perf_counter()
+    ws = Workspace.from_settings(
+        Settings(benchmarks_dir=Path(params["benchmarks_dir"]), repository=params["repository"])
+    )
+    matrix, _ = load_matrix_file(Path(params["matrix"]), ws.systems, ws.settings.benchmarks_dir)
+    ready = time.perf_counter()
+    passes = []
+    for _ in range(int(params["passes"])):
+        rows = []
+        for request in matrix.requests:
+            t0 = time.perf_counter()
+            resolved = resolve_image(request, ws)
+            t1 = time.perf_counter()
+            decision = check_registry(resolved, ws)
+            t2 = time.perf_counter()
+            rows.append({
+                "image": resolved.image_uri, "resolve_ms": (t1 - t0) * 1000, "check_ms": (t2 - t1) * 1000,
+                "build": decision.build,
+            })
+        passes.append(rows)
+    return {
+        "import_ms": (imported - started) * 1000,
+        "setup_ms": (ready - imported) * 1000,
+        "passes": passes,
+    }
+
+
+def seed_pull(params: Params) -> dict[str, Any]:
+    """The seed's existence check: ``docker_client.images.pull(repository, tag)``, as SeBS's
+    DockerContainer.find_image does, after removing the local copy so it really pulls."""
+    import docker as docker_sdk
+
+    client = docker_sdk.from_env(timeout=600)
+    passes = []
+    for _ in range(int(params["passes"])):
+        rows = []
+        for uri in params["images"]:
+            repository, tag = uri.rsplit(":", 1)
+            with suppress(docker_sdk.errors.ImageNotFound):
+                client.images.remove(uri)
+            t0 = time.perf_counter()
+            client.images.pull(repository=repository, tag=tag)
+            rows.append({"image": uri, "pull_ms": (time.perf_counter() - t0) * 1000})
+        passes.append(rows)
+    client.close()
+    return {"passes": passes}
+
+
+# --------------------------------------------------------------------------------- Prefect
+@contextmanager
+def cli_settings() -> Iterator[None]:
+    from faasforge.cli import flow_run_settings
+
+    with flow_run_settings():
+        yield
+
+
+def start_prefect() -> dict[str, float]:
+    """Import Prefect and run one trivial flow: that starts the ephemeral server."""
+    t0 = time.perf_counter()
+    from prefect import flow
+
+    t1 = time.perf_counter()
+
+    @flow(name="bench-warm-up")
+    def warm_up() -> int:
+        return 1
+
+    warm_up()
+    t2 = time.perf_counter()
+    return {"import_prefect_s": t1 - t0, "first_flow_run_s": t2 - t1}
+
+
+def empty_flow_floor(repeats: int) -> dict[str, float]:
+    """What one flow run with one task costs in Prefect itself, with the CLI's settings and with
+    Prefect's defaults (a heartbeat thread per flow run)."""
+    from prefect import flow, task
+
+    @task(name="bench-noop")
+    def noop() -> int:
+        return 1
+
+    @flow(name="bench-floor")
+    def floor() -> int:
+        return noop()
+
+    def timed() -> float:
+        t0 = time.perf_counter()
+        floor()
+        return time.perf_counter() - t0
+
+    with cli_settings():
+        cli = sorted(timed() for _ in range(repeats))
+    defaults = sorted(timed() for _ in range(max(3, repeats // 2)))
+    return {"cli_settings_s": cli[len(cli) // 2], "prefect_defaults_s": defaults[len(defaults) // 2]}
+
+
+def prefect_startup(params: Params) -> dict[str, Any]:
+    result: dict[str, Any] = dict(start_prefect())
+    result.update(empty_flow_floor(int(params.get("repeats", 7))))
+    return result
+
+
+# ------------------------------------------------------------------------------ scenario 2
+def code_edit(params: Params) -> dict[str, Any]:
+    """Cold build+push, then build+push after a one-line code edit, for both Dockerfile orders."""
+    startup = start_prefect()
+    from flows.build import build_image
+
+    bdir = Path(params["benchmarks_dir"])
+    common = {"language": "python", "version": "3.11", "architecture": "x64", "platform": "local",
+              "repository": params["repository"], "benchmarks_dir": str(bdir)}
+    out: dict[str, Any] = {"startup": startup, "orders": {}}
+    with cli_settings():
+        for order, name in params["names"].items():
+            runs = []
+            t0 = time.perf_counter()
+            record = build_image(benchmark=name, **common)
+            runs.append(_flow_row("cold", time.perf_counter() - t0, record))
+            for index in range(1, int(params["edits"]) + 1):
+                edit_one_line(benchmark_path(bdir, name), f"edit-{index}")
+                t0 = time.perf_counter()
+                record = build_image(benchmark=name, **common)
+                runs.append(_flow_row(f"edit-{index}", time.perf_counter() - t0, record))
+            out["orders"][order] = runs
+    return out
+
+
+def _flow_row(label: str, seconds: float, record: Any) -> dict[str, Any]:
+    return {
+        "run": label, "seconds": seconds, "build_s": record.build_seconds, "push_s": record.push_seconds,
+        "rebuilt": record.rebuilt, "image": record.image_uri, "compressed_mb": record.compressed_mb,
+    }
+
+
+# ------------------------------------------------------------------------------ scenario 3
+def overhead(params: Params) -> dict[str, Any]:
+    """One image through the build_image flow vs ``docker build`` + ``docker push`` of the same
+    staged context, cold (fresh dependency install and layers) and warm (everything cached)."""
+    startup = start_prefect()
+    from faasforge import staging
+    from faasforge.model import ImageRequest
+    from faasforge.pipeline import Workspace, resolve_image
+    from faasforge.settings import Settings
+    from flows.build import build_image
+
+    bdir = Path(params["benchmarks_dir"])
+    name, repository, run_id = params["benchmark"], params["repository"], params["run_id"]
+    bench = benchmark_path(bdir, name)
+    request = ImageRequest("local", name, "python", "3.11", "x64")
+    kwargs = {"benchmark": name, "language": "python", "version": "3.11", "architecture": "x64",
+              "platform": "local", "repository": repository, "benchmarks_dir": str(bdir)}
+    ws = Workspace.from_settings(Settings(benchmarks_dir=bdir, repository=repository))
+    raw_tags: list[str] = []
+    images: set[str] = set()
+
+    def faasforge_run(force: bool, settings: Callable[[], Any] = cli_settings) -> dict[str, float]:
+        with settings():
+            t0 = time.perf_counter()
+            record = build_image(force=force, **kwargs)
+            seconds = time.perf_counter() - t0
+        images.add(record.image_uri)
+        if not record.rebuilt:
+            raise RuntimeError(f"expected a build of {record.image_uri}: {record.reason}")
+        return {"seconds": seconds, "build_s": record.build_seconds, "push_s": record.push_seconds}
+
+    def stage_raw(nonce: str) -> tuple[Path, list[str], str]:
+        set_nonce(bench, nonce)
+        resolved = resolve_image(request, ws)
+        context = staging.materialize(resolved.plan)
+        args = [item for k, v in resolved.plan.build_args.items() for item in ("--build-arg", f"{k}={v}")]
+        tag = f"{resolved.name.repository_uri}:raw-{nonce}"
+        raw_tags.append(tag)
+        return context, args, tag
+
+    def raw_run(context: Path, args: list[str], tag: str) -> dict[str, float]:
+        t0 = time.perf_counter()
+        docker("build", "--platform", "linux/amd64", "--network", "host", "--rm", "--force-rm", "-t", tag,
+               *args, str(context))
+        t1 = time.perf_counter()
+        docker("push", tag)
+        t2 = time.perf_counter()
+        return {"seconds": t2 - t0, "build_s": t1 - t0, "push_s": t2 - t1}
+
+    repeats = []
+    for index in range(int(params["repeats"])):
+        f_nonce, r_nonce = f"{run_id}-f{index}", f"{run_id}-r{index}"
+        row: dict[str, Any] = {}
+        context, args, tag = stage_raw(r_nonce)
+        order = ["faasforge", "raw"] if index % 2 == 0 else ["raw", "faasforge"]
+        for side in order:  # cold: a fresh nonce, so the install runs and every layer is new
+            if side == "faasforge":
+                set_nonce(bench, f_nonce)
+                row["faasforge_cold"] = faasforge_run(force=False)
+            else:
+                row["raw_cold"] = raw_run(context, args, tag)
+        for side in order:  # warm: the same content again; the engine cache and registry hold it
+            if side == "faasforge":
+                set_nonce(bench, f_nonce)
+                row["faasforge_warm"] = faasforge_run(force=True)
+            else:
+                row["raw_warm"] = raw_run(context, args, tag)
+        set_nonce(bench, f_nonce)
+        t0 = time.perf_counter()
+        with cli_settings():
+            skipped = build_image(**kwargs)
+        row["faasforge_skip_s"] = time.perf_counter() - t0
+        row["skip_reason"] = skipped.reason
+        row["faasforge_warm_prefect_defaults"] = faasforge_run(force=True, settings=nullcontext)
+        staging.remove_context(context)
+        repeats.append(row)
+    return {"startup": startup, "floor": empty_flow_floor(5), "repeats": repeats, "raw_tags": raw_tags,
+            "faasforge_images": sorted(images)}
+
+
+# ------------------------------------------------------------------------------ scenario 4
+def throughput(params: Params) -> dict[str, Any]:
+    """A matrix of push-heavy images through build_images at each concurrency. The engine's build
+    cache is warmed first (same staged contexts), so the builds are trivial and pushes dominate;
+    each level has its own images and repository, so nothing is skipped or mounted."""
+    startup = start_prefect()
+    from faasforge import staging
+    from faasforge.engine import build_image as engine_build
+    from faasforge.engine import docker_client
+    from faasforge.model import ImageRequest
+    from faasforge.pipeline import Workspace, resolve_image
+    from faasforge.settings import Settings
+    from flows.build import build_images
+
+    bdir = Path(params["benchmarks_dir"])
+    levels = []
+    warm_tags: list[str] = []
+    client = docker_client()
+    for level in params["levels"]:
+        concurrency, names, repository = int(level["concurrency"]), level["benchmarks"], level["repository"]
+        ws = Workspace.from_settings(Settings(benchmarks_dir=bdir, repository=repository))
+        t0 = time.perf_counter()
+        for name in names:
+            resolved = resolve_image(ImageRequest("local", name, "python", "3.11", "x64"), ws)
+            context = staging.materialize(resolved.plan)
+            tag = f"faasforge-bench-warm-{params['run_id']}:{name}"
+            engine_build(client, context, tag, "x64", resolved.plan.build_args, resolved.plan.content_hash)
+            staging.remove_context(context)
+            warm_tags.append(tag)
+        warmed = time.perf_counter() - t0
+        images = [{"benchmark": n, "language": "python", "version": "3.11", "architecture": "x64",
+                   "platform": "local"} for n in names]
+        with cli_settings():
+            t0 = time.perf_counter()
+            records = build_images(images=images, concurrency=concurrency, repository=repository,
+                                   benchmarks_dir=str(bdir))
+            seconds = time.perf_counter() - t0
+        levels.append({
+            "concurrency": concurrency, "images": len(names), "seconds": seconds, "warm_cache_s": warmed,
+            "build_s": [r.build_seconds for r in records], "push_s": [r.push_seconds for r in records],
+            "compressed_mb": [r.compressed_mb for r in records], "rebuilt": [r.rebuilt for r in records],
+            "uris": [r.image_uri for r in records],
+        })
+    client.close()
+    return {"startup": startup, "levels": levels, "warm_tags": warm_tags}
+
+
+def raw_push_ceiling(params: Params) -> dict[str, Any]:
+    """The engine and registry alone: ``docker push`` of fresh images one at a time vs two at a
+    time (no faasforge, no Prefect) — the most concurrency can give on this machine."""
+    tags: list[str] = params["tags"]
+    half = len(tags) // 2
+    t0 = time.perf_counter()
+    for tag in tags[:half]:
+        docker("push", tag)
+    sequential = time.perf_counter() - t0
+    rest = tags[half:]
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen(["docker", "push", tag], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for tag in rest[:2]]
+    queue = list(rest[2:])
+    while procs:
+        for proc in list(procs):
+            if proc.poll() is not None:
+                procs.remove(proc)
+                if queue:
+                    procs.append(subprocess.Popen(["docker", "push", queue.pop(0)],
+                                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        time.sleep(0.02)
+    parallel = time.perf_counter() - t0
+    return {"sequential_s": sequential, "parallel2_s": parallel, "images_each": half}
+
+
+COMMANDS: dict[str, Callable[[Params], dict[str, Any]]] = {
+    "decide": decide,
+    "seed-pull": seed_pull,
+    "prefect-startup": prefect_startup,
+    "code-edit": code_edit,
+    "overhead": overhead,
+    "throughput": throughput,
+    "raw-push-ceiling": raw_push_ceiling,
+}
+
+
+def main() -> int:
+    command, spec, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    result = COMMANDS[command](json.loads(spec.read_text()))
+    out.write_text(json.dumps(result, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

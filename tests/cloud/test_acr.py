@@ -1,0 +1,169 @@
+"""Azure Container Registry: azure-containerregistry and azure-identity's DefaultAzureCredential
+(through an App Service managed identity endpoint) against a TLS fake of ACR's API and token
+exchange; pushes to a real registry."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from faasforge.errors import RegistryAuthError, RegistryUnreachable, UsageError
+from faasforge.pipeline import check_registry, record_image, resolve_image
+from registries.acr import ACR_TOKEN_USER
+from tests.cloud.conftest import (
+    Cloud,
+    Secrets,
+    catalog_rows,
+    publish,
+    request_for,
+    split_uri,
+    unique,
+    workspace,
+)
+from tests.fakes.acr import FakeManagedIdentity
+from tests.fakes.server import Blackhole, FakeServer
+
+pytestmark = [pytest.mark.docker]
+
+
+def test_absent_then_built_pushed_with_an_exchanged_token_and_present(
+    azure_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], docker_engine: object,
+    base_image: str, tmp_path: Path, secrets: Secrets, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    cloud_env(azure_cloud.env)
+    resources_id = unique()
+    ws = workspace(cloud_systems, azure_cloud.config(tmp_path, resources_id=resources_id))
+    request = request_for("azure")
+    api = azure_cloud.extras["api"]
+    exchanges = api.count("POST", "/oauth2/exchange")  # type: ignore[attr-defined]
+
+    published = publish(ws, request, docker_engine)
+
+    host, repository, tag = split_uri(published.record.image_uri)
+    assert (host, repository) == (azure_cloud.data_plane.host, f"sebs-benchmarks-{resources_id}")
+    served = azure_cloud.data_plane.head(repository, tag)
+    assert served is not None and published.record.digest == served[0]
+    assert api.count("POST", "/oauth2/exchange") > exchanges  # type: ignore[attr-defined]
+    credentials = ws.registry("azure").push_credentials()
+    assert credentials is not None and credentials.username == ACR_TOKEN_USER
+    assert credentials.expires_at and credentials.expires_at > time.time() + 3600  # the JWT's exp
+
+    decision = check_registry(resolve_image(request, ws), ws)  # GET /acr/v1/{repo}/_tags/{tag}
+    assert not decision.build and decision.remote is not None and decision.remote.digest == served[0]
+    skipped = record_image(published.resolved, decision, ws)
+    assert (skipped.rebuilt, skipped.digest, skipped.compressed_mb) == (False, served[0], published.record.compressed_mb)
+
+    out = capsys.readouterr()
+    secrets.assert_absent(out.out, out.err, caplog.text, [repr(r) + json.dumps(r.to_json()) for r in catalog_rows(ws)])
+
+
+def test_admin_user_from_environment_variables_the_config_names(
+    azure_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], docker_engine: object,
+    base_image: str, tmp_path: Path, secrets: Secrets, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """No Entra ID at all: the admin user goes to the registry's /v2/ API and to the push."""
+    caplog.set_level(logging.DEBUG)
+    cloud_env({"ACR_ADMIN_USER": "faasforgeadmin", "ACR_ADMIN_PASSWORD": str(azure_cloud.extras["admin_password"])})
+    config = azure_cloud.config(
+        tmp_path, resources_id=unique(), admin_username_env="ACR_ADMIN_USER", admin_password_env="ACR_ADMIN_PASSWORD"
+    )
+    ws = workspace(cloud_systems, config)
+    api = azure_cloud.extras["api"]
+    asked = len(api.requests)  # type: ignore[attr-defined]
+
+    published = publish(ws, request_for("azure"), docker_engine)
+
+    _, repository, tag = split_uri(published.record.image_uri)
+    served = azure_cloud.data_plane.head(repository, tag)
+    assert served is not None and published.record.digest == served[0]
+    assert len(api.requests) == asked  # the ACR API (Entra ID only) was never needed  # type: ignore[attr-defined]
+    decision = check_registry(published.resolved, ws)
+    assert decision.remote is not None and decision.remote.digest == served[0]
+    secrets.assert_absent(caplog.text, config.read_text(), [repr(r) for r in catalog_rows(ws)])
+
+
+def test_untrusted_entra_token_is_one_line_naming_the_registry_and_nothing_is_recorded(
+    azure_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], tmp_path: Path, secrets: Secrets,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    stranger = secrets.new("foreign-entra-token")
+    with FakeServer(FakeManagedIdentity("other-header", stranger)) as identity:
+        cloud_env({"IDENTITY_ENDPOINT": f"{identity.url}/msi/token", "IDENTITY_HEADER": "other-header"})
+        ws = workspace(cloud_systems, azure_cloud.config(tmp_path, resources_id=unique()))
+        resolved = resolve_image(request_for("azure"), ws)
+        with pytest.raises(RegistryAuthError) as caught:
+            check_registry(resolved, ws)
+        with pytest.raises(RegistryAuthError) as push_caught:
+            ws.registry("azure").push_credentials()
+    assert str(caught.value) == "ACR registry faasforgetest.azurecr.io rejected the Entra ID credentials (GetTagProperties: HTTP 401)"
+    assert str(push_caught.value) == "ACR registry faasforgetest.azurecr.io rejected the Entra ID token (token exchange: HTTP 401)"
+    assert catalog_rows(ws) == []
+    secrets.assert_absent(str(caught.value), str(push_caught.value), caplog.text)
+
+
+def test_no_entra_credential_anywhere(
+    azure_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cloud_env({})
+    monkeypatch.setenv("PATH", "/nonexistent")  # no az, azd or pwsh to fall back on
+    ws = workspace(cloud_systems, azure_cloud.config(tmp_path, resources_id=unique()))
+    resolved = resolve_image(request_for("azure"), ws)
+    with pytest.raises(RegistryAuthError, match=r"^no Entra ID token for ACR registry faasforgetest\.azurecr\.io: "):
+        check_registry(resolved, ws)
+
+
+def test_arm64_is_refused(azure_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], tmp_path: Path) -> None:
+    cloud_env(azure_cloud.env)
+    ws = workspace(cloud_systems, azure_cloud.config(tmp_path, resources_id=unique()))
+    with pytest.raises(UsageError, match=r"^azure takes x64 images only"):
+        resolve_image(request_for("azure", ("010.sleep", "python", "3.11", "arm64")), ws)
+
+
+def test_unreachable_acr_is_retried_with_back_off_then_a_clear_error(
+    azure_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], tmp_path: Path
+) -> None:
+    cloud_env(azure_cloud.env)
+    with Blackhole() as dead:
+        ws = workspace(cloud_systems, azure_cloud.config(tmp_path, resources_id=unique(), endpoint=f"https://{dead.host}"))
+        resolved = resolve_image(request_for("azure"), ws)
+        started = time.monotonic()
+        with pytest.raises(RegistryUnreachable) as caught:
+            check_registry(resolved, ws)
+        elapsed = time.monotonic() - started
+    assert dead.connections == 3 and elapsed >= 0.15
+    # a reset during the TLS handshake is a request error, one just after it a response error
+    assert re.fullmatch(
+        rf"ACR registry faasforgetest\.azurecr\.io GetTagProperties \(https://{re.escape(dead.host)}\) did not "
+        r"answer after 3 attempts \(Service(Request|Response)Error\)",
+        str(caught.value),
+    ), str(caught.value)
+    assert catalog_rows(ws) == []
+
+
+def test_existence_check_latency(azure_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], tmp_path: Path) -> None:
+    """The SDK answers each check with a challenge round (401, exchange, token, retry) over TLS."""
+    cloud_env(azure_cloud.env)
+    ws = workspace(cloud_systems, azure_cloud.config(tmp_path, resources_id=unique()))
+    resolved = resolve_image(request_for("azure"), ws)
+    registry = ws.registry("azure")
+    api = azure_cloud.extras["api"]
+    registry.find_image(resolved.name)
+    before = len(api.requests)  # type: ignore[attr-defined]
+    samples = []
+    for _ in range(20):
+        started = time.perf_counter()
+        assert registry.find_image(resolved.name) is None
+        samples.append((time.perf_counter() - started) * 1000)
+    per_check = (len(api.requests) - before) / 20  # type: ignore[attr-defined]
+    print(f"\nACR existence check against the TLS fake: median {statistics.median(samples):.1f} ms, {per_check:.0f} requests each (n=20)")
+    assert statistics.median(samples) < 1000

@@ -1,0 +1,216 @@
+"""AWS ECR: moto answers the ECR and STS APIs; a real distribution registry takes the pushes."""
+
+from __future__ import annotations
+
+import logging
+import re
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import requests
+
+from faasforge.errors import RegistryAuthError, RegistryUnreachable
+from faasforge.pipeline import check_registry, record_image, resolve_image
+from registries.ecr import EcrRegistry
+from tests.cloud.conftest import (
+    MOTO_ACCOUNT,
+    MOTO_ECR_PASSWORD,
+    Cloud,
+    Secrets,
+    assert_tree_clean,
+    catalog_rows,
+    mirror_to_ecr_api,
+    moto_client,
+    publish,
+    request_for,
+    run_cli,
+    split_uri,
+    start_registry,
+    unique,
+    workspace,
+)
+from tests.fakes.server import Blackhole, CountingProxy, FakeServer
+
+pytestmark = [pytest.mark.docker]
+
+
+def test_absent_then_built_pushed_and_present_with_the_registry_digest(
+    aws_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], docker_engine: object,
+    base_image: str, tmp_path: Path, secrets: Secrets, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level(logging.DEBUG)  # botocore's wire logs too: they must not show the token
+    cloud_env(aws_cloud.env)
+    resources_id = unique()
+    ws = workspace(cloud_systems, aws_cloud.config(tmp_path, resources_id=resources_id))
+    request = request_for("aws")
+
+    published = publish(ws, request, docker_engine)
+
+    host, repository, tag = split_uri(published.record.image_uri)
+    assert (host, repository) == (aws_cloud.data_plane.host, f"sebs-benchmarks-{resources_id}")
+    assert tag.startswith("function.aws.010.sleep.python-3.11-x64-")
+    assert published.decision.reason == "content not in registry"
+    served = aws_cloud.data_plane.head(repository, tag)
+    assert served is not None and published.record.digest == served[0]
+    assert published.record.compressed_mb and published.record.size_mb
+    assert published.record.compressed_mb < published.record.size_mb
+    ecr = moto_client(aws_cloud)
+    repositories = ecr.describe_repositories()["repositories"]  # type: ignore[attr-defined]
+    assert repository in {r["repositoryName"] for r in repositories}  # created when missing
+
+    # Real ECR learns of the tag from the push itself; moto has no /v2/, so the test registers it.
+    mirror_to_ecr_api(aws_cloud, repository, tag)
+    again = resolve_image(request, ws)
+    assert again.image_uri == published.record.image_uri
+    decision = check_registry(again, ws)
+    assert not decision.build and decision.remote is not None
+    assert decision.remote.digest == published.record.digest
+    skipped = record_image(again, decision, ws)
+    assert (skipped.rebuilt, skipped.digest, skipped.compressed_mb) == (False, served[0], published.record.compressed_mb)
+
+    out = capsys.readouterr()
+    rows = [repr(r) + repr(r.to_json()) for r in catalog_rows(ws)]
+    assert len(rows) == 1
+    secrets.assert_absent(out.out, out.err, caplog.text, rows, [str(published)])
+
+
+def test_existence_check_latency_against_moto(
+    aws_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], tmp_path: Path
+) -> None:
+    """One DescribeImages per check (figure printed with -s; moto on loopback)."""
+    cloud_env(aws_cloud.env)
+    ws = workspace(cloud_systems, aws_cloud.config(tmp_path, resources_id=unique()))
+    resolved = resolve_image(request_for("aws"), ws)
+    registry = ws.registry("aws")
+    registry.find_image(resolved.name)  # clients made, connection open
+    samples = []
+    for _ in range(30):
+        started = time.perf_counter()
+        assert registry.find_image(resolved.name) is None
+        samples.append((time.perf_counter() - started) * 1000)
+    median = statistics.median(samples)
+    print(f"\nECR existence check against moto: median {median:.1f} ms, max {max(samples):.1f} ms (n=30)")
+    assert median < 250
+
+
+def test_account_from_sts_names_the_registry(aws_cloud: Cloud, cloud_env: Callable[[dict[str, str]], None], tmp_path: Path) -> None:
+    cloud_env(aws_cloud.env)
+    from registries.base import NamingOptions
+    from registries.config import RegistriesConfig
+
+    config = RegistriesConfig.load(aws_cloud.config(tmp_path, ecr_registry_override=None, resources_id="x1"))
+    from faasforge.settings import Settings
+
+    registry = EcrRegistry.from_config(config.section("aws"), Settings(), NamingOptions(), config.retry)
+    assert registry.registry_host() == f"{MOTO_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
+    credentials = registry.push_credentials()
+    assert credentials is not None and credentials.username == "AWS"
+    assert credentials.registry == registry.registry_host()
+    assert MOTO_ECR_PASSWORD not in repr(credentials) and MOTO_ECR_PASSWORD not in str(credentials)
+
+
+def test_rejected_aws_credentials_are_one_line_naming_the_registry_and_nothing_is_recorded(
+    aws_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], tmp_path: Path, secrets: Secrets,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    cloud_env(aws_cloud.env)
+    ws = workspace(cloud_systems, aws_cloud.config(tmp_path, resources_id=unique()))
+    resolved = resolve_image(request_for("aws"), ws)
+    endpoint = str(aws_cloud.extras["endpoint"])
+    requests.post(f"{endpoint}/moto-api/reset-auth", data=b"0", timeout=5).raise_for_status()  # moto checks keys now
+    try:
+        with pytest.raises(RegistryAuthError) as caught:
+            check_registry(resolved, ws)
+    finally:
+        requests.post(f"{endpoint}/moto-api/reset-auth", data=b"inf", timeout=5).raise_for_status()
+    message = str(caught.value)
+    assert "\n" not in message and aws_cloud.data_plane.host in message
+    assert message.startswith(f"ECR registry {aws_cloud.data_plane.host} rejected the AWS credentials")
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert catalog_rows(ws) == []
+    secrets.assert_absent(message, caplog.text)
+
+
+def test_push_rejected_by_the_registry_is_refreshed_once_then_one_clear_error(
+    aws_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], docker_engine: object,
+    base_image: str, tmp_path: Path, secrets: Secrets,
+) -> None:
+    """The data plane does not take moto's token: the push fails with 401, the token is fetched
+    again once, the push fails again, and the run stops with one line; nothing is recorded."""
+    strict = start_registry(tmp_path / "strict", {"AWS": "not-the-moto-token"})
+    operations = CountingProxy(str(aws_cloud.extras["endpoint"]), key=lambda r: r.header("X-Amz-Target").rsplit(".", 1)[-1])
+    try:
+        with FakeServer(operations) as api:
+            cloud_env(aws_cloud.env)
+            config = aws_cloud.config(tmp_path, resources_id=unique(), ecr_registry_override=strict.host, endpoint_url=api.url)
+            ws = workspace(cloud_systems, config)
+            with pytest.raises(RegistryAuthError) as caught:
+                publish(ws, request_for("aws"), docker_engine)
+        message = str(caught.value)
+        assert message.startswith(f"registry {strict.host} rejected the push") and "\n" not in message
+        assert operations.counts["GetAuthorizationToken"] == 2  # the first token, then one refresh
+        assert operations.counts["CreateRepository"] == 1
+        assert catalog_rows(ws) == []
+        secrets.assert_absent(message)
+    finally:
+        strict.stop()
+
+
+def test_unreachable_ecr_api_is_retried_with_back_off_then_a_clear_error(
+    aws_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cloud_env(aws_cloud.env)
+    with Blackhole() as dead:
+        ws = workspace(cloud_systems, aws_cloud.config(tmp_path, resources_id=unique(), endpoint_url=f"http://{dead.host}"))
+        resolved = resolve_image(request_for("aws"), ws)
+        started = time.monotonic()
+        with pytest.raises(RegistryUnreachable) as caught:
+            check_registry(resolved, ws)
+        elapsed = time.monotonic() - started
+    assert dead.connections == 3  # [retry] attempts = 3
+    assert elapsed >= 0.05 + 0.10  # back-off 0.05 s, doubled
+    message = str(caught.value)
+    assert re.fullmatch(  # closed after the request was sent, or reset before
+        rf"AWS ecr:DescribeImages \(http://{re.escape(dead.host)}\) did not answer after 3 attempts "
+        r"\((ConnectionClosedError|EndpointConnectionError)\)",
+        message,
+    ), message
+    assert len([r for r in caplog.records if "retrying in" in r.getMessage()]) == 2
+    assert catalog_rows(ws) == []
+
+
+def test_no_aws_credentials_at_all(
+    aws_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], tmp_path: Path
+) -> None:
+    env = {k: v for k, v in aws_cloud.env.items() if not k.startswith("AWS_ACCESS") and not k.startswith("AWS_SECRET")}
+    cloud_env(env)
+    ws = workspace(cloud_systems, aws_cloud.config(tmp_path, resources_id=unique()))
+    resolved = resolve_image(request_for("aws"), ws)
+    with pytest.raises(RegistryAuthError, match=r"^no AWS credentials for ECR registry 127\.0\.0\.1:\d+: set AWS_PROFILE"):
+        check_registry(resolved, ws)
+
+
+def test_cli_build_for_aws(
+    aws_cloud: Cloud, cloud_systems: Path, docker_engine: object, base_image: str, tmp_path: Path, secrets: Secrets
+) -> None:
+    """``faasforge build --platform aws --json`` as a user runs it (Prefect in ephemeral mode)."""
+    resources_id = unique()
+    config = aws_cloud.config(tmp_path, resources_id=resources_id)
+    run = run_cli(
+        ["build", "--platform", "aws", "--benchmark", "010.sleep", "--language", "python", "--systems-config", str(cloud_systems), "--json"],
+        aws_cloud.env | {"FAASFORGE_REGISTRIES_CONFIG": str(config)}, tmp_path,
+    )
+    [record] = run.records()
+    print(f"\nCLI build --platform aws: {run.seconds:.1f}s")
+    host, repository, tag = split_uri(str(record["image_uri"]))
+    assert (host, repository, record["rebuilt"]) == (aws_cloud.data_plane.host, f"sebs-benchmarks-{resources_id}", True)
+    served = aws_cloud.data_plane.head(repository, tag)
+    assert served is not None and record["digest"] == served[0]
+    assert mirror_to_ecr_api(aws_cloud, repository, tag) == record["digest"]
+    secrets.assert_absent(run.result.stdout, run.result.stderr)
+    assert assert_tree_clean(secrets, run.prefect_home, run.faasforge_home, readable=[str(record["image_uri"])]) > 0

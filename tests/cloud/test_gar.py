@@ -1,0 +1,164 @@
+"""Google Artifact Registry: the real SDK (REST transport) and google-auth's application default
+credentials against a fake of the v1 API and token endpoint; pushes to a real registry."""
+
+from __future__ import annotations
+
+import json
+import logging
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from faasforge.errors import RegistryAuthError, RegistryUnreachable, UsageError
+from faasforge.pipeline import check_registry, record_image, resolve_image
+from tests.cloud.conftest import (
+    GCP_PROJECT,
+    Cloud,
+    Secrets,
+    catalog_rows,
+    publish,
+    request_for,
+    run_cli,
+    split_uri,
+    unique,
+    workspace,
+)
+from tests.fakes.server import Blackhole
+from tests.fakes.tls import private_pem, rsa_key
+
+pytestmark = [pytest.mark.docker]
+
+
+def test_absent_then_repository_created_built_pushed_and_present(
+    gcp_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], docker_engine: object,
+    base_image: str, tmp_path: Path, secrets: Secrets, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    cloud_env(gcp_cloud.env)
+    resources_id = unique()
+    ws = workspace(cloud_systems, gcp_cloud.config(tmp_path, resources_id=resources_id))
+    request = request_for("gcp")
+
+    published = publish(ws, request, docker_engine)
+
+    host, repository, tag = split_uri(published.record.image_uri)
+    # {region}-docker.pkg.dev/{project}/{repository}/{benchmark}, the host overridden to the data plane
+    assert (host, repository) == (gcp_cloud.data_plane.host, f"{GCP_PROJECT}/sebs-benchmarks-{resources_id}/010.sleep")
+    served = gcp_cloud.data_plane.head(repository, tag)
+    assert served is not None and published.record.digest == served[0]
+    fake = gcp_cloud.extras["fake"]
+    name = f"projects/{GCP_PROJECT}/locations/us-central1/repositories/sebs-benchmarks-{resources_id}"
+    assert fake.repositories[name]["format"] == "DOCKER"  # type: ignore[attr-defined]
+    server = gcp_cloud.extras["server"]
+    assert server.count("GET", "/operations/") >= 1  # waited for the create operation  # type: ignore[attr-defined]
+
+    decision = check_registry(resolve_image(request, ws), ws)  # the fake asks the real registry
+    assert not decision.build and decision.remote is not None and decision.remote.digest == served[0]
+    skipped = record_image(published.resolved, decision, ws)
+    assert (skipped.rebuilt, skipped.digest, skipped.compressed_mb) == (False, served[0], published.record.compressed_mb)
+
+    listed = ws.registry("gcp")._api().list_docker_images(parent=name)  # type: ignore[attr-defined]
+    assert [(i.uri.rsplit("@", 1)[1], list(i.tags)) for i in listed] == [(served[0], [tag])]
+
+    out = capsys.readouterr()
+    secrets.assert_absent(out.out, out.err, caplog.text, [repr(r) + json.dumps(r.to_json()) for r in catalog_rows(ws)])
+
+
+def test_arm64_is_refused_with_a_clear_line(
+    gcp_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], tmp_path: Path
+) -> None:
+    cloud_env(gcp_cloud.env)
+    ws = workspace(cloud_systems, gcp_cloud.config(tmp_path, resources_id=unique()))
+    server = gcp_cloud.extras["server"]
+    asked = len(server.requests)  # type: ignore[attr-defined]
+    with pytest.raises(UsageError, match=r"^gcp takes x64 images only .*; arm64 was requested$"):
+        resolve_image(request_for("gcp", ("010.sleep", "python", "3.11", "arm64")), ws)
+    assert len(server.requests) == asked  # refused before any request  # type: ignore[attr-defined]
+
+
+def test_cli_refuses_gcp_arm64_with_exit_2(gcp_cloud: Cloud, cloud_systems: Path, tmp_path: Path) -> None:
+    run = run_cli(
+        ["build", "--platform", "gcp", "--arch", "arm64", "--benchmark", "010.sleep", "--language", "python",
+         "--systems-config", str(cloud_systems)],
+        gcp_cloud.env | {"FAASFORGE_REGISTRIES_CONFIG": str(gcp_cloud.config(tmp_path, resources_id=unique()))}, tmp_path,
+    )
+    assert run.result.returncode == 2
+    assert run.result.stderr.strip().splitlines() == [
+        "faasforge: error: gcp takes x64 images only (Cloud Run and Cloud Functions run amd64); arm64 was requested"
+    ]
+    assert run.seconds < 10  # refused before any flow starts
+
+
+def test_unknown_service_account_is_one_line_naming_the_registry_and_nothing_is_recorded(
+    gcp_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], tmp_path: Path, secrets: Secrets,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    stranger = json.loads(Path(gcp_cloud.extras["key_file"]).read_text())  # type: ignore[arg-type]
+    stranger["private_key"] = private_pem(rsa_key()).decode()  # a key the fake does not know
+    key_file = tmp_path / "stranger.json"
+    key_file.write_text(json.dumps(stranger))
+    cloud_env({"GOOGLE_APPLICATION_CREDENTIALS": str(key_file)})
+    resources_id = unique()
+    ws = workspace(cloud_systems, gcp_cloud.config(tmp_path, resources_id=resources_id))
+    resolved = resolve_image(request_for("gcp"), ws)
+    with pytest.raises(RegistryAuthError) as caught:
+        check_registry(resolved, ws)
+    message = str(caught.value)
+    assert message == (
+        f"Artifact Registry {gcp_cloud.data_plane.host}/{GCP_PROJECT}/sebs-benchmarks-{resources_id} "
+        "rejected the credentials (GetTag: HTTP 401)"
+    )
+    with pytest.raises(RegistryAuthError, match=r"Google rejected the credentials \(access token refresh failed\)$"):
+        ws.registry("gcp").push_credentials()  # the token endpoint says invalid_grant
+    assert catalog_rows(ws) == []
+    secrets.assert_absent(message, caplog.text)
+    assert stranger["private_key"].splitlines()[5] not in caplog.text
+
+
+def test_credentials_file_from_the_config(
+    gcp_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], tmp_path: Path
+) -> None:
+    cloud_env({})  # no application default credentials in the environment
+    ws = workspace(cloud_systems, gcp_cloud.config(tmp_path, resources_id=unique(), credentials_file=str(gcp_cloud.extras["key_file"])))
+    resolved = resolve_image(request_for("gcp"), ws)
+    assert resolved.name.repository.startswith(f"{GCP_PROJECT}/")  # the project comes from the key file
+    assert not check_registry(resolved, ws).remote
+    credentials = ws.registry("gcp").push_credentials()
+    assert credentials is not None and credentials.username == "oauth2accesstoken"
+    assert credentials.expires_at and credentials.expires_at > time.time() + 3000
+
+
+def test_unreachable_artifact_registry_is_retried_with_back_off_then_a_clear_error(
+    gcp_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], tmp_path: Path
+) -> None:
+    cloud_env(gcp_cloud.env)
+    with Blackhole() as dead:
+        ws = workspace(cloud_systems, gcp_cloud.config(tmp_path, resources_id=unique(), api_endpoint=f"http://{dead.host}"))
+        resolved = resolve_image(request_for("gcp"), ws)
+        started = time.monotonic()
+        with pytest.raises(RegistryUnreachable) as caught:
+            check_registry(resolved, ws)
+        elapsed = time.monotonic() - started
+    assert dead.connections == 3 and elapsed >= 0.15
+    assert str(caught.value) == f"Artifact Registry GetTag (http://{dead.host}) did not answer after 3 attempts (ConnectionError)"
+    assert catalog_rows(ws) == []
+
+
+def test_existence_check_latency(gcp_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], tmp_path: Path) -> None:
+    """One GetTag per check (the fake then asks the real registry); printed with -s."""
+    cloud_env(gcp_cloud.env)
+    ws = workspace(cloud_systems, gcp_cloud.config(tmp_path, resources_id=unique()))
+    resolved = resolve_image(request_for("gcp"), ws)
+    registry = ws.registry("gcp")
+    registry.find_image(resolved.name)
+    samples = []
+    for _ in range(20):
+        started = time.perf_counter()
+        assert registry.find_image(resolved.name) is None
+        samples.append((time.perf_counter() - started) * 1000)
+    print(f"\nArtifact Registry existence check against the fake: median {statistics.median(samples):.1f} ms (n=20)")
+    assert statistics.median(samples) < 500
