@@ -11,6 +11,8 @@ import json
 import os
 import platform
 import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -20,7 +22,8 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -267,6 +270,49 @@ def run_with_memory(cmd: Sequence[str], env: dict[str, str], timeout: float = 36
     if code != 0:
         raise RuntimeError(f"{' '.join(cmd[:4])} ... exited {code}:\n{err[-3000:]}")
     return Timed(seconds, code, out, err, usage.ru_maxrss / 1024), memory
+
+
+@contextmanager
+def standing_prefect_server(env: BenchEnv, timeout: float = 120) -> Iterator[tuple[str, int]]:
+    """``prefect server start`` on a free loopback port (SQLite in the bench's temp dir), for the
+    runs that should not start an ephemeral server; yields (API URL, server pid). Stopped at the
+    end by its own process group (started here)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    home = env.root / "prefect-server"
+    home.mkdir(exist_ok=True)
+    log = (env.work / "prefect-server.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port),
+         "--no-ui", "--analytics-off", "--no-scheduler", "--no-late-runs"],
+        env=env.environ(PREFECT_HOME=str(home)), cwd=env.work, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + timeout
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        while True:
+            try:
+                with opener.open(f"{url}/health", timeout=2) as reply:
+                    if reply.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"prefect server did not start (see {env.work / 'prefect-server.log'})")
+            time.sleep(0.5)
+        yield url, proc.pid
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        log.close()
 
 
 # -------------------------------------------------------------------------------------- docker

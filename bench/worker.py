@@ -173,17 +173,33 @@ def _flow_row(label: str, seconds: float, record: Any) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------ scenario 3
 def overhead(params: Params) -> dict[str, Any]:
-    """One image through the build_image flow vs ``docker build`` + ``docker push`` of the same
-    staged context, cold (fresh dependency install and layers) and warm (everything cached)."""
+    """One image three ways, on identical staged contexts: the build_image flow; the same steps as
+    plain functions (faasforge.pipeline, no Prefect); ``docker build`` + ``docker push``. Cold: a
+    fresh nonce per side, so the dependency install runs and every layer is new to the registry.
+    Warm: the same content again (forced rebuild): engine cache hits, layers already pushed."""
     startup = start_prefect()
+    cases = [_overhead_case(params, case) for case in params["cases"]]
+    return {"startup": startup, "floor": empty_flow_floor(5), "cases": cases}
+
+
+def _overhead_case(params: Params, case: Params) -> dict[str, Any]:
     from faasforge import staging
+    from faasforge.engine import docker_client
     from faasforge.model import ImageRequest
-    from faasforge.pipeline import Workspace, resolve_image
+    from faasforge.pipeline import (
+        Workspace,
+        build_staged,
+        check_registry,
+        push_built,
+        record_image,
+        resolve_image,
+        stage_context,
+    )
     from faasforge.settings import Settings
     from flows.build import build_image
 
     bdir = Path(params["benchmarks_dir"])
-    name, repository, run_id = params["benchmark"], params["repository"], params["run_id"]
+    name, repository, run_id = case["benchmark"], params["repository"], params["run_id"]
     bench = benchmark_path(bdir, name)
     request = ImageRequest("local", name, "python", "3.11", "x64")
     kwargs = {"benchmark": name, "language": "python", "version": "3.11", "architecture": "x64",
@@ -192,7 +208,7 @@ def overhead(params: Params) -> dict[str, Any]:
     raw_tags: list[str] = []
     images: set[str] = set()
 
-    def faasforge_run(force: bool, settings: Callable[[], Any] = cli_settings) -> dict[str, float]:
+    def flow_run(force: bool, settings: Callable[[], Any] = cli_settings) -> dict[str, float]:
         with settings():
             t0 = time.perf_counter()
             record = build_image(force=force, **kwargs)
@@ -201,6 +217,24 @@ def overhead(params: Params) -> dict[str, Any]:
         if not record.rebuilt:
             raise RuntimeError(f"expected a build of {record.image_uri}: {record.reason}")
         return {"seconds": seconds, "build_s": record.build_seconds, "push_s": record.push_seconds}
+
+    def plain_run(force: bool) -> dict[str, float]:
+        t0 = time.perf_counter()
+        resolved = resolve_image(request, ws)
+        decision = check_registry(resolved, ws, force=force)
+        if not decision.build:
+            raise RuntimeError(f"expected a build of {resolved.image_uri}: {decision.reason}")
+        context = stage_context(resolved)
+        client = docker_client()
+        try:
+            build = build_staged(client, context, resolved)
+        finally:
+            staging.remove_context(context)
+        push = push_built(client, resolved, ws)
+        record_image(resolved, decision, ws, build, push)
+        client.close()
+        images.add(resolved.image_uri)
+        return {"seconds": time.perf_counter() - t0, "build_s": build.seconds, "push_s": push.seconds}
 
     def stage_raw(nonce: str) -> tuple[Path, list[str], str]:
         set_nonce(bench, nonce)
@@ -221,34 +255,30 @@ def overhead(params: Params) -> dict[str, Any]:
         return {"seconds": t2 - t0, "build_s": t1 - t0, "push_s": t2 - t1}
 
     repeats = []
-    for index in range(int(params["repeats"])):
-        f_nonce, r_nonce = f"{run_id}-f{index}", f"{run_id}-r{index}"
+    for index in range(int(case["repeats"])):
+        nonces = {side: f"{run_id}-{name}-{side}{index}" for side in ("flow", "plain", "raw")}
         row: dict[str, Any] = {}
-        context, args, tag = stage_raw(r_nonce)
-        order = ["faasforge", "raw"] if index % 2 == 0 else ["raw", "faasforge"]
-        for side in order:  # cold: a fresh nonce, so the install runs and every layer is new
-            if side == "faasforge":
-                set_nonce(bench, f_nonce)
-                row["faasforge_cold"] = faasforge_run(force=False)
-            else:
-                row["raw_cold"] = raw_run(context, args, tag)
-        for side in order:  # warm: the same content again; the engine cache and registry hold it
-            if side == "faasforge":
-                set_nonce(bench, f_nonce)
-                row["faasforge_warm"] = faasforge_run(force=True)
-            else:
-                row["raw_warm"] = raw_run(context, args, tag)
-        set_nonce(bench, f_nonce)
-        t0 = time.perf_counter()
-        with cli_settings():
-            skipped = build_image(**kwargs)
-        row["faasforge_skip_s"] = time.perf_counter() - t0
-        row["skip_reason"] = skipped.reason
-        row["faasforge_warm_prefect_defaults"] = faasforge_run(force=True, settings=nullcontext)
+        context, args, tag = stage_raw(nonces["raw"])
+        order = ["flow", "plain", "raw"]
+        order = order[index % 3:] + order[:index % 3]  # rotate, so no side always goes first
+        for phase, force in (("cold", False), ("warm", True)):
+            for side in order:
+                if side == "raw":
+                    row[f"raw_{phase}"] = raw_run(context, args, tag)
+                    continue
+                set_nonce(bench, nonces[side])
+                row[f"{side}_{phase}"] = flow_run(force) if side == "flow" else plain_run(force)
+        if case.get("extras", True):
+            set_nonce(bench, nonces["flow"])
+            t0 = time.perf_counter()
+            with cli_settings():
+                skipped = build_image(**kwargs)
+            row["flow_skip_s"] = time.perf_counter() - t0
+            row["skip_reason"] = skipped.reason
+            row["flow_warm_prefect_defaults"] = flow_run(force=True, settings=nullcontext)
         staging.remove_context(context)
         repeats.append(row)
-    return {"startup": startup, "floor": empty_flow_floor(5), "repeats": repeats, "raw_tags": raw_tags,
-            "faasforge_images": sorted(images)}
+    return {"benchmark": name, "repeats": repeats, "raw_tags": raw_tags, "images": sorted(images)}
 
 
 # ------------------------------------------------------------------------------ scenario 4

@@ -213,7 +213,7 @@ def _run_build(args: argparse.Namespace, matrix_path: Path | None) -> int:
         "benchmarks_dir": str(ws.settings.benchmarks_dir),
         "systems_config": str(ws.settings.systems_config),
     }
-    records = _run_flows(requests, common, concurrency, quiet=args.json, run_log=args.run_log)
+    records = _run_flows(requests, common, concurrency, quiet=args.json, run_log=getattr(args, "run_log", None))
     _emit(records, args.json)
     return 0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -27,6 +28,7 @@ QEMU_ENTRY = {"arm64": "qemu-aarch64", "x64": "qemu-x86_64"}
 MACHINE_ARCH = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64"}
 
 LineSink = Callable[[str], None]
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # pip and npm colour their errors; logs and tails stay plain
 
 
 # Per engine, what does not change while a process runs: asking again costs a /version or /info
@@ -159,7 +161,7 @@ def build_image(
             error = error or _chunk_error(chunk)
             text = chunk.get("stream")
             if text:
-                for line in text.rstrip("\n").splitlines():
+                for line in _ANSI.sub("", text).rstrip("\n").splitlines():
                     if line.strip():
                         tail.append(line)
                         if on_line:

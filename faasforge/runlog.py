@@ -4,8 +4,10 @@ The rule (RELIABILITY.md, "What the console shows"):
 
 - every record any logger emits during the run, with tracebacks, goes to
   ``$FAASFORGE_HOME/logs/<command>-<UTC time>-<pid>.log`` (the 50 newest files are kept);
-- the console (stderr) shows warnings from any logger, e.g. a push retried with back-off, one
-  line each and never a traceback; ``--verbose`` adds the flow and task runs' INFO lines;
+- the console (stderr) shows faasforge's warnings (its own loggers and its flows' and tasks' run
+  loggers), e.g. a push retried with back-off, one line each and never a traceback; Prefect's
+  housekeeping (its event and log workers draining at exit, say) stays in the file;
+  ``--verbose`` shows INFO and up from every logger, still one line each;
 - failures reported by the flow and task run engines (ERROR from ``prefect.flow_runs`` and
   ``prefect.task_runs``) stay in the file: the command sums the failure up in its own last line,
   ``faasforge: error: ...``, which names the log file.
@@ -27,6 +29,7 @@ __all__ = ["RunLog"]
 
 KEEP_FILES = 50
 RUN_ENGINE_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
+OWN_LOGGERS = ("faasforge", "registries", "flows", "tasks", *RUN_ENGINE_LOGGERS)
 FORMAT = "%(asctime)s.%(msecs)03d | %(levelname)-7s | %(where)s - %(message)s"
 DATE_FORMAT = "%H:%M:%S"
 
@@ -61,9 +64,15 @@ class _ConsoleFormatter(logging.Formatter):
         return text.splitlines()[0] if text else text
 
 
-class _NotEngineFailures(logging.Filter):
+class _ConsoleFilter(logging.Filter):
+    def __init__(self, verbose: bool) -> None:
+        super().__init__()
+        self.verbose = verbose
+
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.levelno >= logging.ERROR and record.name.startswith(RUN_ENGINE_LOGGERS))
+        if record.levelno >= logging.ERROR and record.name.startswith(RUN_ENGINE_LOGGERS):
+            return False  # the command's own last line reports the failure
+        return self.verbose or record.name.startswith(OWN_LOGGERS)
 
 
 def _is_console(handler: logging.Handler) -> bool:
@@ -90,7 +99,7 @@ class RunLog:
         console = logging.StreamHandler(sys.stderr)
         console.setLevel(logging.INFO if self.verbose else logging.WARNING)
         console.setFormatter(_ConsoleFormatter(FORMAT, DATE_FORMAT))
-        console.addFilter(_NotEngineFailures())
+        console.addFilter(_ConsoleFilter(self.verbose))
         self._console = console
         loggers = [logging.getLogger()] + [
             lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)
@@ -105,9 +114,9 @@ class RunLog:
                 self._replaced.append((logger, handler))
             if logger is not root and logger.propagate:
                 continue  # its records reach the root's handlers anyway
-            for handler in (self._file, console):
-                if handler is not None and handler not in logger.handlers:
-                    logger.addHandler(handler)
+            for added in (self._file, console):
+                if added is not None and added not in logger.handlers:
+                    logger.addHandler(added)
         return self
 
     def _open_file(self) -> logging.Handler | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import cast
 from uuid import UUID
 
 from faasforge.model import ImageRecord, ImageRequest
@@ -65,9 +66,9 @@ class MatrixProgress:
 
         self.total = max(total, 1)
         self.done = 0
-        self.artifact_id: UUID = create_progress_artifact(
+        self.artifact_id = cast(UUID, create_progress_artifact(
             progress=0.0, key="faasforge-matrix-progress", description=f"images done of {total}"
-        )
+        ))
 
     def advance(self) -> None:
         from prefect.artifacts import update_progress_artifact

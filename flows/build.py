@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextvars
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from prefect import flow, get_run_logger
 
@@ -29,6 +29,7 @@ Platform = Literal["local", "aws", "gcp", "azure", "openwhisk"]
 Language = Literal["python", "nodejs"]
 Arch = Literal["x64", "arm64"]
 TagStyle = Literal["hash", "sebs"]
+
 
 def run_image_pipeline(request: ImageRequest, ws: Workspace, force: bool = False) -> ImageRecord:
     """The six steps for one image, as Prefect tasks, in the current flow run.
@@ -173,11 +174,11 @@ def build_images(
                     request, common, deployment=deployment, queues=work_queues, timeout=fan_out_timeout
                 )
             else:
-                record = build_image(
-                    benchmark=request.benchmark, language=request.language,  # type: ignore[arg-type]
-                    version=request.version, architecture=request.architecture,  # type: ignore[arg-type]
-                    platform=request.platform, **common,  # type: ignore[arg-type]
-                )
+                params: dict[str, Any] = {
+                    "benchmark": request.benchmark, "language": request.language, "version": request.version,
+                    "architecture": request.architecture, "platform": request.platform, **common,
+                }
+                record = cast(ImageRecord, build_image(**params))
             with lock:
                 records.append(record)
         except BaseException as exc:  # noqa: BLE001 - reported below, per image

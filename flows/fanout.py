@@ -7,10 +7,13 @@ result (result storage every worker and the matrix run can read: docs/SCALING.md
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from faasforge.errors import FaasforgeError
 from faasforge.model import ImageRecord, ImageRequest
+
+if TYPE_CHECKING:
+    from prefect.client.schemas.objects import FlowRun
 
 DEFAULT_DEPLOYMENT = "build-image/build-image"
 DEFAULT_QUEUES: dict[str, str] = {"x64": "x64", "arm64": "arm64"}
@@ -51,7 +54,7 @@ def run_on_build_host(
         "platform": request.platform,
         **{k: v for k, v in common.items() if v is not None},
     }
-    run = run_deployment(
+    run = cast("FlowRun", run_deployment(
         name=deployment,
         parameters=parameters,
         work_queue_name=queue,
@@ -61,7 +64,7 @@ def run_on_build_host(
         flow_run_name=(
             f"build {request.benchmark} {request.language}-{request.version} {request.architecture}"
         ),
-    )
+    ))
     state = run.state
     if state is None or not state.is_final():
         name = state.name if state else "unknown"

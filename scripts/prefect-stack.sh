@@ -128,13 +128,17 @@ apt_install() {
     log "installing $*"
     export DEBIAN_FRONTEND=noninteractive
     apt-get -qq update
-    apt-get -qq install -y --no-install-recommends "$@" >/dev/null
+    # keep a createcluster.conf written below (no prompt about the package's own version)
+    apt-get -qq install -y --no-install-recommends \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" >/dev/null
 }
 
 pg_bin() { # the newest installed PostgreSQL's bin directory
-    local d
-    d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
-    [[ -n $d && -x $d/pg_ctl ]] && echo "$d"
+    local d newest=""
+    for d in /usr/lib/postgresql/*/bin; do
+        [[ -x $d/pg_ctl ]] && newest=$(printf '%s\n%s\n' "$newest" "$d" | sort -V | tail -n1)
+    done
+    [[ -n $newest ]] && echo "$newest"
 }
 
 ensure_postgres_package() {
@@ -240,7 +244,7 @@ ensure_server() {
     for ((i = 0; i < 240; i++)); do
         if server_ok; then
             log "Prefect server answers after $(secs_since "$t0")s"
-            echo "$(secs_since "$t0")" >"$STACK_DIR/server.start-seconds"
+            secs_since "$t0" >"$STACK_DIR/server.start-seconds"
             return 0
         fi
         running "$pid" || { tail -n 30 "$STACK_DIR/server.log" >&2; die "Prefect server exited"; }
@@ -356,14 +360,16 @@ cmd_up() {
 }
 
 cmd_deploy() {
-    [[ -s $STACK_DIR/server.port ]] && server_ok || die "no server answers; run '$0 up' first"
+    if [[ ! -s $STACK_DIR/server.port ]] || ! server_ok; then
+        die "no server answers; run '$0 up' first"
+    fi
     local t0
     t0=$(now_ms)
     log "prefect deploy --all (from $CHECKOUT) against $(api_url)"
     (cd "$CHECKOUT" && PREFECT_API_URL=$(api_url) PREFECT_HOME="$STACK_DIR/client-home" \
         "$PY" -m prefect --no-prompt deploy --all)
     log "deployed in $(secs_since "$t0")s"
-    echo "$(secs_since "$t0")" >"$STACK_DIR/deploy.seconds"
+    secs_since "$t0" >"$STACK_DIR/deploy.seconds"
 }
 
 cmd_status() {

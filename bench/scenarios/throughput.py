@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fixtures import payload_variants
-from harness import check, docker, run_worker
+from harness import check, docker, median, run_worker
 
 from scenarios.common import Context
 
@@ -20,37 +20,47 @@ RUN echo "$SEED" > /opt/seed && head -c "$((MB * 1048576))" /dev/urandom > /opt/
 
 def run(ctx: Context) -> dict[str, Any]:
     env = ctx.env
-    size_mb = ctx.pick(48, 16)
+    size_mb, rounds = ctx.pick(32, 16), ctx.pick(3, 1)
     levels = []
-    for concurrency in LEVELS:
-        names = payload_variants(env.benchmarks_dir, "940.push", f"94{concurrency}.push-c{concurrency}", IMAGES, size_mb)
-        levels.append({"concurrency": concurrency, "benchmarks": names,
-                       "repository": env.repository(f"push-c{concurrency}")})
+    for round_ in range(rounds):
+        order = LEVELS[round_ % 3:] + LEVELS[:round_ % 3]  # rotate, so no level always goes first
+        for concurrency in order:
+            prefix = f"94{concurrency}.push-r{round_}-c{concurrency}"
+            names = payload_variants(env.benchmarks_dir, "940.push", prefix, IMAGES, size_mb)
+            levels.append({"concurrency": concurrency, "round": round_, "benchmarks": names,
+                           "repository": env.repository(f"push-r{round_}-c{concurrency}")})
     result = run_worker(env, "throughput", {"benchmarks_dir": str(env.benchmarks_dir), "levels": levels,
                                             "run_id": env.run_id})
     env.images.update(result["warm_tags"])
-    base = None
-    figures: list[tuple[str, str]] = [(f"images per level: {IMAGES} x {size_mb} MB random payload, x64", "")]
-    curve = []
+    by_level: dict[int, list[dict[str, Any]]] = {c: [] for c in LEVELS}
     for level in result["levels"]:
         env.images.update(level["uris"])
         if not all(level["rebuilt"]):
             raise RuntimeError(f"concurrency {level['concurrency']}: some images were skipped")
-        seconds = level["seconds"]
-        base = base or seconds
-        build, push = sum(level["build_s"]), sum(level["push_s"])
-        curve.append({"concurrency": level["concurrency"], "seconds": seconds, "speedup": base / seconds,
-                      "push_share": push / (build + push)})
+        by_level[level["concurrency"]].append(level)
+    figures: list[tuple[str, str]] = [
+        (f"images per level: {IMAGES} x {size_mb} MB random payload, x64; {rounds} round(s), medians", ""),
+    ]
+    curve = []
+    base = median(lv["seconds"] for lv in by_level[1])
+    for concurrency in LEVELS:
+        runs = by_level[concurrency]
+        seconds = median(lv["seconds"] for lv in runs)
+        build = median(sum(lv["build_s"]) for lv in runs)
+        push = median(sum(lv["push_s"]) for lv in runs)
+        curve.append({"concurrency": concurrency, "seconds": seconds, "speedup": base / seconds,
+                      "push_share": push / (build + push), "all_seconds": [lv["seconds"] for lv in runs]})
+        each = ", ".join(f"{lv['seconds']:.1f}" for lv in runs)
         figures.append((
-            f"concurrency {level['concurrency']}: wall / images per min / speed-up vs 1",
-            f"{seconds:.1f} s / {IMAGES * 60 / seconds:.1f} / {base / seconds:.2f}x",
+            f"concurrency {concurrency}: wall / images per min / speed-up vs 1",
+            f"{seconds:.1f} s / {IMAGES * 60 / seconds:.1f} / {base / seconds:.2f}x  (runs: {each} s)",
         ))
-        figures.append((f"concurrency {level['concurrency']}: build s / push s (summed over images)",
-                         f"{build:.1f} / {push:.1f} ({100 * push / (build + push):.0f} % push)"))
+        figures.append((f"concurrency {concurrency}: build s / push s (summed over the images)",
+                        f"{build:.1f} / {push:.1f} ({100 * push / (build + push):.0f} % push)"))
     ceiling = None
     if not ctx.quick:
         ceiling = raw_ceiling(ctx, size_mb)
-        figures.append(("raw docker push, same size: 4 one at a time / 4 two at a time",
+        figures.append(("no faasforge: docker push of 4 images one at a time / two at a time",
                         f"{ceiling['sequential_s']:.1f} / {ceiling['parallel2_s']:.1f} s "
                         f"({ceiling['sequential_s'] / ceiling['parallel2_s']:.2f}x)"))
     figures.append(("Prefect start-up in this process (excluded above)", f"{result['startup']['first_flow_run_s']:.1f} s"))

@@ -8,34 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from faasforge.model import ImageRecord
-from tests.helpers import ACCEPT, registry_digest
+from tests.helpers import registry_digest
 from tests.prefect.conftest import TIMINGS, Stack
+from tests.prefect.support import flow_run_logs, image_architecture
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow, pytest.mark.docker]
 
 LIMIT = "faasforge-docker-builds"
-
-
-def image_architecture(image_uri: str) -> str:
-    """The architecture in the pushed image's config blob (what a puller would get)."""
-    host, _, rest = image_uri.partition("/")
-    repo, _, tag = rest.rpartition(":")
-    manifest = requests.get(f"http://{host}/v2/{repo}/manifests/{tag}", headers={"Accept": ACCEPT}, timeout=10)
-    manifest.raise_for_status()
-    digest = manifest.json()["config"]["digest"]
-    config = requests.get(f"http://{host}/v2/{repo}/blobs/{digest}", timeout=10)
-    config.raise_for_status()
-    return str(config.json()["architecture"])
-
-
-def flow_run_logs(client: Any, flow_run_id: Any) -> str:
-    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
-
-    logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])), limit=200)
-    return "\n".join(log.message for log in logs)
 
 
 def test_matrix_fans_out_per_architecture_to_both_workers_and_collects_one_table(
@@ -120,3 +101,58 @@ def test_matrix_fans_out_per_architecture_to_both_workers_and_collects_one_table
     assert float(progress.data) == 100.0
     # the global limit's slots were all given back
     assert prefect_api.read_global_concurrency_limit_by_name(LIMIT).active_slots == 0
+
+
+def test_a_failing_image_shows_in_the_matrix_table_and_its_log_tail_in_a_markdown_artifact(
+    deployed: dict[str, Any], prefect_api: Any, repository: str, benchmarks_dir: Path
+) -> None:
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        FlowRunFilter,
+        FlowRunFilterParentFlowRunId,
+    )
+    from prefect.deployments import run_deployment
+
+    # The benchmark's own Dockerfile wins over the template: make the python image fail to build.
+    (benchmarks_dir / "000.microbenchmarks" / "010.sleep" / "python" / "Dockerfile").write_text(
+        "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN echo 'faasforge-test: the build breaks here' && exit 3\n"
+    )
+    images = [
+        {"benchmark": "010.sleep", "language": lang, "version": version, "architecture": "x64", "platform": "local"}
+        for lang, version in (("python", "3.11"), ("nodejs", "18"))
+    ]
+    run = run_deployment(
+        "nightly-matrix/nightly-matrix",
+        parameters={"images": images, "repository": repository, "fan_out": True, "benchmarks_dir": str(benchmarks_dir)},
+        timeout=420,
+        poll_interval=1,
+        as_subflow=False,
+    )
+    assert run.state is not None and run.state.is_failed(), run.state
+    assert "1 of 2 images failed" in (run.state.message or "")
+
+    artifacts = prefect_api.read_artifacts(
+        artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id]))
+    )
+    [table] = [a for a in artifacts if a.key == "faasforge-images"]
+    rows = table.data if isinstance(table.data, list) else json.loads(table.data)
+    assert [r["rebuilt"] for r in rows] == ["rebuilt", "FAILED"]
+    assert rows[1]["image"] == "010.sleep python-3.11 x64 (local)"
+    assert "ended Failed" in rows[1]["reason"] and "exit" not in rows[0]["reason"]
+    assert table.description == "1 images: 1 rebuilt, 0 skipped, 1 failed"
+
+    children = prefect_api.read_flow_runs(
+        flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id]))
+    )
+    [failed] = [c for c in children if c.state is not None and c.state.is_failed()]
+    assert failed.name == "build 010.sleep python-3.11 x64"
+    markdown = [
+        a for a in prefect_api.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[failed.id]))
+        ) if a.type == "markdown"
+    ]
+    [tail] = markdown
+    assert tail.key == "build-failure-010-sleep-python-3-11-x64"
+    assert "# Build failed: 010.sleep python-3.11 x64 (local)" in tail.data
+    assert "faasforge-test: the build breaks here" in tail.data

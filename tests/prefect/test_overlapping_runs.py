@@ -1,8 +1,9 @@
 """Two overlapping runs that want the same image build it once (faasforge.locks.image_lock).
 
 Two real `faasforge build` processes, sharing one FAASFORGE_HOME like two users' runs on one
-build host. The test holds the image's lock first so both are certain to overlap, then lets go:
-one builds and pushes; the other waits, then finds the tag in the registry and skips.
+build host, reporting to the test server. The test holds the image's lock first, so both are
+certain to overlap (each logs that it waits), then lets go: one builds and pushes; the other
+waits on, then finds the tag in the registry and skips.
 """
 
 from __future__ import annotations
@@ -28,8 +29,22 @@ pytestmark = [pytest.mark.prefect, pytest.mark.slow, pytest.mark.docker]
 WAITING = "waiting for another run building"
 
 
+def runs_waiting(client: Any, repository: str) -> int:
+    """How many of this test's flow runs have logged that they wait for the image's lock."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName, LogFilter, LogFilterFlowRunId
+
+    runs = client.read_flow_runs(
+        flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=["build 010.sleep nodejs-18 arm64"]))
+    )
+    ids = [r.id for r in runs if r.parameters.get("repository") == repository]
+    if not ids:
+        return 0
+    logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=ids)), limit=200)
+    return len({log.flow_run_id for log in logs if WAITING in log.message})
+
+
 def test_the_same_image_from_two_overlapping_runs_is_built_once(
-    prefect_stack: Stack, local_registry: str, repository: str, faasforge_home: Path, tmp_path: Path
+    prefect_stack: Stack, prefect_api: Any, local_registry: str, repository: str, faasforge_home: Path, tmp_path: Path
 ) -> None:
     request = ImageRequest("local", "010.sleep", "nodejs", "18", "arm64")
     ws = Workspace.from_settings(Settings(registry=local_registry, repository=repository, home=faasforge_home))
@@ -50,11 +65,11 @@ def test_the_same_image_from_two_overlapping_runs_is_built_once(
         try:
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
-                waiting = [WAITING in e.read_text() + o.read_text() for _, o, e in procs]
-                if all(waiting) or any(p.poll() is not None for p, _, _ in procs):
+                waiting = runs_waiting(prefect_api, repository)
+                if waiting == 2 or any(p.poll() is not None for p, _, _ in procs):
                     break
-                time.sleep(0.5)
-            assert all(waiting), [e.read_text()[-2000:] for _, _, e in procs]
+                time.sleep(1)
+            assert waiting == 2, [e.read_text()[-2000:] for _, _, e in procs]
         except BaseException:
             for p, _, _ in procs:
                 p.kill()

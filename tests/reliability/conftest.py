@@ -192,10 +192,13 @@ class Cli:
     def catalog_rows(self) -> int:
         if not self.catalog.exists():
             return 0
-        with sqlite3.connect(self.catalog) as db:
-            return int(db.execute("SELECT COUNT(*) FROM images").fetchone()[0]) + int(
-                db.execute("SELECT COUNT(*) FROM history").fetchone()[0]
-            )
+        try:
+            with sqlite3.connect(self.catalog) as db:
+                return int(db.execute("SELECT COUNT(*) FROM images").fetchone()[0]) + int(
+                    db.execute("SELECT COUNT(*) FROM history").fetchone()[0]
+                )
+        except sqlite3.OperationalError:  # a run is creating it right now: no tables yet
+            return 0
 
     def staged(self) -> list[Path]:
         return sorted(self.staging.iterdir()) if self.staging.is_dir() else []

@@ -269,6 +269,7 @@ def test_requirements_that_fail_to_install(cli: Cli, docker_engine: object, loca
     result = cli.run("build", "--benchmark", "010.sleep", "--language", "python")
     assert result.returncode == 1, result.stderr[-3000:]
     assert result.stdout == "" and "Traceback" not in result.stderr
+    assert "\x1b[" not in result.stderr  # pip's colours are stripped from the log tail
     errors = [ln for ln in result.lines if ln.startswith("faasforge: error: ")]
     assert len(errors) == 1 and result.lines[0] == errors[0], result.stderr
     assert "build of " in errors[0] and "failed" in errors[0]
@@ -278,6 +279,9 @@ def test_requirements_that_fail_to_install(cli: Cli, docker_engine: object, loca
     assert "/nonexistent/faasforge-vendored-helper" in "\n".join(tail)
     assert_nothing_happened(cli, docker_engine)
     assert not engine_images(docker_engine, REGISTRY, cli.repository)
+    pip_error = next(ln.strip() for ln in reversed(tail) if "/nonexistent/" in ln)
     ledger.add("Bad input", "requirements-fail", done="requirements.txt names a dependency that cannot be installed "
-               "(found by pip inside the build)", happened=f"{result.summary()} + {len(tail) - 1} lines of build log")
+               "(found by pip inside the build)",
+               happened=f"exit 1, one error line `build of <image> failed` + {len(tail) - 1} lines of build log, "
+               f"ending: {pip_error}")
 

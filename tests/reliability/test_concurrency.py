@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from tests.reliability.conftest import ROOT, Cli
 
 SLOW_DOCKERFILE = """ARG BASE_IMAGE
 FROM ${BASE_IMAGE}
-RUN echo faasforge-overlap && sleep 12
+RUN echo faasforge-overlap-NONCE && sleep 12
 COPY function/ /function/function/
 COPY handler.py /function/handler.py
 CMD ["python3", "/function/handler.py"]
@@ -30,7 +31,8 @@ CMD ["python3", "/function/handler.py"]
 
 @pytest.mark.docker
 def test_same_image_in_two_overlapping_runs_is_built_once(cli: Cli, local_registry: str, ledger) -> None:
-    (cli.bench() / "python" / "Dockerfile").write_text(SLOW_DOCKERFILE)  # a build that takes 12 s+
+    # A build that takes 12 s+ (the nonce keeps the engine's layer cache from shortening it).
+    (cli.bench() / "python" / "Dockerfile").write_text(SLOW_DOCKERFILE.replace("NONCE", uuid.uuid4().hex))
     second_home = cli.tmp / "prefect-home-2"
     second_home.mkdir()
     cli._prepare()

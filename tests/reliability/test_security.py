@@ -137,17 +137,17 @@ def test_authenticated_push_leaks_no_credential_anywhere(
                             "id_ed25519", "config"}, sorted(basenames)
     assert image_hits == 0
     assert {"function.py", "handler.py", "storage.py"} <= basenames
-    checked = ", ".join(places)
     ledger.add("Security", "credentials of an authenticated push",
                done="push to a private registry with htpasswd basic auth, credentials from "
-               "FAASFORGE_REGISTRY_USERNAME/_PASSWORD, `--json`",
-               happened=f"exit 0; token (plain, base64, base64 user:token) searched in {checked}: 0 hits; "
-               f"{len(artifacts)} artifacts, {len(logs)} log rows read; ~/.docker/config.json not created",
+               "FAASFORGE_REGISTRY_USERNAME/_PASSWORD, `--json`; the password (plain, base64, base64 of user:password) "
+               f"searched in: {', '.join(places)}",
+               happened=f"exit 0; {sum(len(h) for h in places.values())} hits in {len(places)} places "
+               f"({len(artifacts)} artifacts, {len(logs)} run-log rows read); ~/.docker/config.json not created",
                leaked=sum(len(h) for h in places.values()))
     ledger.add("Security", "secrets lying in a benchmark",
                done=f"{len(SECRET_FILES) + 1} secret files planted (.env, .env.*, .git/, .npmrc, .ssh/, .aws/, .docker/, "
                "id_rsa, a nested .env)",
-               happened=f"none of them in the image: {len(names)} files under /function and /opt/deps checked "
+               happened=f"none of them in the image: {len(names)} entries under /function and /opt/deps checked "
                "by name and content", leaked=image_hits)
 
 
