@@ -11,6 +11,7 @@ settings the ``faasforge`` command uses for them (faasforge.cli.flow_run_setting
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -325,7 +326,45 @@ def throughput(params: Params) -> dict[str, Any]:
             "uris": [r.image_uri for r in records],
         })
     client.close()
-    return {"startup": startup, "levels": levels, "warm_tags": warm_tags}
+    return {"startup": startup, "levels": levels, "warm_tags": warm_tags, "prefect_threads": prefect_threads()}
+
+
+def prefect_threads(children: int = 4, seconds: float = 1.0) -> dict[str, dict[int, float]]:
+    """Prefect alone: a parent flow runs ``children`` units of ``seconds`` each (a subprocess
+    sleep) from a thread pool, as build_images runs its images: each unit either a child flow
+    with one task (what build_images does per image) or just a task."""
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
+
+    from prefect import flow, task
+
+    @task(name="bench-sleep")
+    def sleep_task(index: int) -> int:
+        subprocess.run(["sleep", str(seconds)], check=True)
+        return index
+
+    @flow(name="bench-child")
+    def child(index: int) -> int:
+        return sleep_task(index)
+
+    @flow(name="bench-parent")
+    def parent(kind: str, workers: int) -> None:
+        unit = child if kind == "child flows" else sleep_task
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(contextvars.copy_context().run, unit, i) for i in range(children)]
+            for future in futures:
+                future.result()
+
+    out: dict[str, dict[int, float]] = {}
+    with cli_settings():
+        parent("tasks", 1)
+        for kind in ("child flows", "tasks"):
+            out[kind] = {}
+            for workers in (1, 2, 4):
+                t0 = time.perf_counter()
+                parent(kind, workers)
+                out[kind][workers] = time.perf_counter() - t0
+    return out
 
 
 def raw_push_ceiling(params: Params) -> dict[str, Any]:
@@ -333,10 +372,13 @@ def raw_push_ceiling(params: Params) -> dict[str, Any]:
     time (no faasforge, no Prefect) — the most concurrency can give on this machine."""
     tags: list[str] = params["tags"]
     half = len(tags) // 2
+    servers = [pid for pid in (_pid_of("dockerd"), _pid_of("docker-registry")) if pid]
+    cpu0 = sum(_cpu_seconds(pid) for pid in servers)
     t0 = time.perf_counter()
     for tag in tags[:half]:
         docker("push", tag)
     sequential = time.perf_counter() - t0
+    cores_per_push = (sum(_cpu_seconds(pid) for pid in servers) - cpu0) / sequential if servers else None
     rest = tags[half:]
     t0 = time.perf_counter()
     procs = [subprocess.Popen(["docker", "push", tag], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -351,7 +393,29 @@ def raw_push_ceiling(params: Params) -> dict[str, Any]:
                                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         time.sleep(0.02)
     parallel = time.perf_counter() - t0
-    return {"sequential_s": sequential, "parallel2_s": parallel, "images_each": half}
+    return {"sequential_s": sequential, "parallel2_s": parallel, "images_each": half,
+            "cores_per_push": cores_per_push, "nproc": os.cpu_count()}
+
+
+def _pid_of(program: str) -> int | None:
+    """The pid of the running engine or registry (read-only: for its CPU time)."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                argv0 = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")[0]
+            except OSError:
+                continue
+            if argv0.decode(errors="replace").rsplit("/", 1)[-1] == program:
+                return int(entry)
+    return None
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 COMMANDS: dict[str, Callable[[Params], dict[str, Any]]] = {

@@ -63,6 +63,14 @@ def run(ctx: Context) -> dict[str, Any]:
         figures.append(("no faasforge: docker push of 4 images one at a time / two at a time",
                         f"{ceiling['sequential_s']:.1f} / {ceiling['parallel2_s']:.1f} s "
                         f"({ceiling['sequential_s'] / ceiling['parallel2_s']:.2f}x)"))
+        if ceiling.get("cores_per_push"):
+            cores = ceiling["cores_per_push"]
+            bound = min(2.0, ceiling["nproc"] / cores)
+            figures.append(("CPU of one push (dockerd gzip + registry); best 2 pushes can do on this machine",
+                            f"{cores:.2f} cores busy; min(2, {ceiling['nproc']} / {cores:.2f}) = {bound:.2f}x"))
+    for kind, times in result["prefect_threads"].items():
+        figures.append((f"Prefect alone: 4 x 1 s as {kind} from threads, at 1 / 2 / 4 workers",
+                        " / ".join(f"{times[w]:.1f}" for w in sorted(times, key=int)) + " s"))
     figures.append(("Prefect start-up in this process (excluded above)", f"{result['startup']['first_flow_run_s']:.1f} s"))
     speedup2 = curve[1]["speedup"]
     checks = [

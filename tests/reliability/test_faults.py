@@ -66,13 +66,15 @@ def manifest_head(req: SeenRequest) -> bool:
     return from_faasforge(req) and req.method == "HEAD" and "/manifests/" in req.path
 
 
+_CHECKED: set[str] = set()
+
+
 def first_check(req: SeenRequest) -> bool:
-    """faasforge's first manifest check of a run (later ones, its retries, are not matched)."""
-    if not manifest_head(req):
+    """faasforge's first manifest check of an image (later ones, its retries, are not matched)."""
+    if not manifest_head(req) or req.path in _CHECKED:
         return False
-    seen = getattr(first_check, "seen", set())
-    first_check.seen = seen | {req.path}  # type: ignore[attr-defined]
-    return req.path not in seen
+    _CHECKED.add(req.path)
+    return True
 
 
 def test_registry_stopped_before_the_push(cli: Cli, faulty: Faulty, ledger) -> None:
