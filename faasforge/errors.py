@@ -13,7 +13,8 @@
     │   ├── RegistryAuthError      credentials were rejected
     │   ├── RegistryUnreachable    the registry did not answer (after retries)
     │   └── PushFailed             the push stream reported an error
-    └── CatalogError               the catalog could not be read or written
+    ├── CatalogError               the catalog could not be read or written
+    └── ImageLockTimeout           another run held an image's lock for longer than the timeout
 
 The CLI turns any of these into one line on stderr and an exit code (`exit_code`).
 Error messages never contain credentials.
@@ -102,3 +103,7 @@ class PushFailed(RegistryError):
 
 class CatalogError(FaasforgeError):
     """The catalog could not be read or written."""
+
+
+class ImageLockTimeout(FaasforgeError):
+    """Another run held the image's lock for longer than the timeout."""

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from faasforge.errors import FaasforgeError
+from faasforge.errors import ImageLockTimeout
 from faasforge.settings import faasforge_home
 
 __all__ = [
@@ -46,10 +46,6 @@ __all__ = [
 DEFAULT_LOCK_TIMEOUT = 3600.0
 DEFAULT_ENGINE_BUILDS = 2
 POLL_SECONDS = 0.2
-
-
-class ImageLockTimeout(FaasforgeError):
-    """Another run held the image's lock for longer than the timeout."""
 
 
 def lock_timeout() -> float:
