@@ -169,13 +169,14 @@ def faasforge_cmd(*args: str) -> list[str]:
     return [exe, *args] if exe else [sys.executable, "-m", "faasforge", *args]
 
 
-def run_worker(env: BenchEnv, command: str, params: dict[str, Any], timeout: float = 1800) -> dict[str, Any]:
+def run_worker(env: BenchEnv, command: str, params: dict[str, Any], timeout: float = 1800,
+               extra_env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run ``bench/worker.py COMMAND`` in a fresh process; it writes its figures as JSON."""
     out = env.work / f"worker-{command}-{uuid.uuid4().hex[:6]}.json"
     spec = env.work / f"{out.stem}.params.json"
     spec.write_text(json.dumps(params))
-    result = run_timed(python_cmd(str(BENCH_DIR / "worker.py"), command, str(spec), str(out)), env.environ(),
-                       timeout=timeout, check_rc=False)
+    result = run_timed(python_cmd(str(BENCH_DIR / "worker.py"), command, str(spec), str(out)),
+                       env.environ(**(extra_env or {})), timeout=timeout, check_rc=False)
     if result.returncode != 0 or not out.exists():
         raise RuntimeError(f"worker {command} failed ({result.returncode}):\n{result.stderr[-4000:]}")
     data: dict[str, Any] = json.loads(out.read_text())

@@ -326,7 +326,8 @@ def throughput(params: Params) -> dict[str, Any]:
             "uris": [r.image_uri for r in records],
         })
     client.close()
-    return {"startup": startup, "levels": levels, "warm_tags": warm_tags, "prefect_threads": prefect_threads()}
+    threads = prefect_threads() if params.get("threads", True) else None
+    return {"startup": startup, "levels": levels, "warm_tags": warm_tags, "prefect_threads": threads}
 
 
 def prefect_threads(children: int = 4, seconds: float = 1.0) -> dict[str, dict[int, float]]:
@@ -418,7 +419,12 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def prefect_threads_command(params: Params) -> dict[str, Any]:
+    return {"startup": start_prefect(), "prefect_threads": prefect_threads()}
+
+
 COMMANDS: dict[str, Callable[[Params], dict[str, Any]]] = {
+    "prefect-threads": prefect_threads_command,
     "decide": decide,
     "seed-pull": seed_pull,
     "prefect-startup": prefect_startup,

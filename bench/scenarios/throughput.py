@@ -12,6 +12,8 @@ from scenarios.common import Context
 TITLE = "4. Matrix throughput: 8 images at concurrency 1, 2, 4 (pushes dominate)"
 LEVELS = (1, 2, 4)
 IMAGES = 8
+# One connection, so the ephemeral server's writes queue instead of failing "database is locked"
+MEMORY_DB = "sqlite+aiosqlite:///file::memory:?cache=shared&uri=true&check_same_thread=false"
 CEILING_DOCKERFILE = """FROM faasforge/base-python:3.11-x64
 ARG SEED
 RUN echo "$SEED" > /opt/seed && head -c "$((MB * 1048576))" /dev/urandom > /opt/payload.bin
@@ -57,6 +59,11 @@ def run(ctx: Context) -> dict[str, Any]:
         ))
         figures.append((f"concurrency {concurrency}: build s / push s (summed over the images)",
                         f"{build:.1f} / {push:.1f} ({100 * push / (build + push):.0f} % push)"))
+    memory_curve = None
+    if not ctx.quick:  # the same matrix with Prefect's in-memory SQLite (a setting, no code change)
+        memory_curve = in_memory_db_levels(ctx, size_mb, rounds)
+        figures.append(("Prefect on in-memory SQLite (a setting, same code): concurrency 1 / 2 wall",
+                        f"{memory_curve[1]:.1f} / {memory_curve[2]:.1f} s ({memory_curve[1] / memory_curve[2]:.2f}x)"))
     ceiling = None
     if not ctx.quick:
         ceiling = raw_ceiling(ctx, size_mb)
@@ -68,9 +75,11 @@ def run(ctx: Context) -> dict[str, Any]:
             bound = min(2.0, ceiling["nproc"] / cores)
             figures.append(("CPU of one push (dockerd gzip + registry); best 2 pushes can do on this machine",
                             f"{cores:.2f} cores busy; min(2, {ceiling['nproc']} / {cores:.2f}) = {bound:.2f}x"))
-    for kind, times in result["prefect_threads"].items():
-        figures.append((f"Prefect alone: 4 x 1 s as {kind} from threads, at 1 / 2 / 4 workers",
-                        " / ".join(f"{times[w]:.1f}" for w in sorted(times, key=int)) + " s"))
+    memory_db = run_worker(env, "prefect-threads", {}, extra_env={"PREFECT_API_DATABASE_CONNECTION_URL": MEMORY_DB})
+    for db, measured in (("file", result["prefect_threads"]), ("in-memory", memory_db["prefect_threads"])):
+        for kind, times in measured.items():
+            figures.append((f"Prefect alone, {db} SQLite: 4 x 1 s as {kind} from threads, 1 / 2 / 4 workers",
+                            " / ".join(f"{times[w]:.1f}" for w in sorted(times, key=int)) + " s"))
     figures.append(("Prefect start-up in this process (excluded above)", f"{result['startup']['first_flow_run_s']:.1f} s"))
     speedup2 = curve[1]["speedup"]
     checks = [
@@ -79,7 +88,28 @@ def run(ctx: Context) -> dict[str, Any]:
               ">= 50 %", curve[0]["push_share"] >= 0.5, "%"),
     ]
     return {"title": TITLE, "figures": figures, "checks": checks,
-            "raw": {"curve": curve, "worker": result, "ceiling": ceiling}}
+            "raw": {"curve": curve, "worker": result, "ceiling": ceiling, "memory_db": memory_db,
+                    "memory_db_levels": memory_curve}}
+
+
+def in_memory_db_levels(ctx: Context, size_mb: int, rounds: int) -> dict[int, float]:
+    """Concurrency 1 and 2 again (fresh images), with the ephemeral server on an in-memory SQLite
+    database: one connection, so concurrent flow-run writes queue instead of failing."""
+    env = ctx.env
+    levels = []
+    for round_ in range(rounds):
+        for concurrency in ((1, 2) if round_ % 2 == 0 else (2, 1)):
+            names = payload_variants(env.benchmarks_dir, "940.push", f"94{concurrency}.push-m{round_}-c{concurrency}",
+                                     IMAGES, size_mb)
+            levels.append({"concurrency": concurrency, "round": round_, "benchmarks": names,
+                           "repository": env.repository(f"push-m{round_}-c{concurrency}")})
+    result = run_worker(env, "throughput", {"benchmarks_dir": str(env.benchmarks_dir), "levels": levels,
+                                            "run_id": env.run_id, "threads": False},
+                        extra_env={"PREFECT_API_DATABASE_CONNECTION_URL": MEMORY_DB})
+    env.images.update(result["warm_tags"])
+    for level in result["levels"]:
+        env.images.update(level["uris"])
+    return {c: median(lv["seconds"] for lv in result["levels"] if lv["concurrency"] == c) for c in (1, 2)}
 
 
 def raw_ceiling(ctx: Context, size_mb: int) -> dict[str, Any]:
