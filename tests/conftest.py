@@ -17,6 +17,8 @@ _PREFECT_HOME = tempfile.mkdtemp(prefix="faasforge-test-prefect-")
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+# Tests log through Prefect's loggers outside flow runs too (e.g. the console-rule tests).
+os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 os.environ.pop("PREFECT_API_URL", None)
 
 ROOT = Path(__file__).resolve().parents[1]
