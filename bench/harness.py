@@ -358,14 +358,25 @@ def compressed_bytes(repository: str, tag: str) -> int:
     return sum(int(layer["size"]) for layer in manifest.get("layers", [])) + int(manifest["config"]["size"])
 
 
+def catalog() -> list[str]:
+    """Every repository name in the registry (the catalog API pages by at most 1000)."""
+    names: list[str] = []
+    path: str | None = "/v2/_catalog?n=1000"
+    while path:
+        status, headers, body = registry_get(path)
+        if status != 200:
+            break
+        names.extend(json.loads(body).get("repositories") or [])
+        link = headers.get("Link", "")
+        path = link[link.find("<") + 1:link.find(">")] if link.startswith("<") else None
+    return names
+
+
 def delete_repositories(run_id: str) -> None:
     """Delete the manifests of this run's repositories (the registry frees blobs on its next
     garbage collection, which needs it stopped: not the bench's business)."""
-    status, _, body = registry_get("/v2/_catalog?n=10000")
-    if status != 200:
-        return
     prefix = f"faasforge-bench-{run_id}-"
-    for repository in json.loads(body).get("repositories") or []:
+    for repository in catalog():
         if not repository.startswith(prefix):
             continue
         status, _, tags_body = registry_get(f"/v2/{repository}/tags/list")

@@ -1,13 +1,13 @@
 """faasforge's performance suite: faasforge beside the seed approach (SeBS's), same engine, same
 registry, same run. ``make bench`` runs it; BENCHMARKS.md explains the scenarios and results.
 
-    python bench/run.py                  # every scenario (~15-20 min on 2 cores)
+    python bench/run.py                  # every scenario (~13 min on 2 cores)
     python bench/run.py --scenario 1,5   # some of them
-    python bench/run.py --quick          # fewer repeats, smaller payloads (~8 min)
+    python bench/run.py --quick          # fewer repeats, smaller payloads (~7 min)
 
 Prints the figures and a PASS/FAIL table of the targets and writes bench/results/latest.json.
-Talks only to 127.0.0.1 (the Docker engine's socket, the registry on 127.0.0.1:5000, Prefect's
-ephemeral server); everything it pushes goes to repositories named faasforge-bench-<run id>-*,
+Talks only to 127.0.0.1 (the Docker engine's socket, the registry on 127.0.0.1:5000, the Prefect
+servers it starts on loopback ports); everything it pushes goes to repositories named faasforge-bench-<run id>-*,
 whose tags it deletes at the end, and every image it leaves in the engine is removed.
 """
 
@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
                 traceback.print_exc()
                 result = {"title": module.TITLE, "error": f"{type(exc).__name__}: {exc}", "figures": [], "checks": []}
             result["seconds"] = round(time.time() - t0, 1)
+            result["load_average_after"] = load_average()
             report["scenarios"][key] = result
             print_scenario(result)
     finally:
@@ -102,7 +103,7 @@ def print_scenario(result: dict[str, Any]) -> None:
     width = max((len(label) for label, _ in result["figures"]), default=0)
     for label, value in result["figures"]:
         print(f"   {label:<{width}}  {value}")
-    print(f"   ({result['seconds']:.0f} s)", flush=True)
+    print(f"   ({result['seconds']:.0f} s; load average after {result['load_average_after']})", flush=True)
 
 
 def print_summary(report: dict[str, Any]) -> None:

@@ -36,6 +36,7 @@ def run(ctx: Context) -> dict[str, Any]:
     names = deps_benchmarks(env.benchmarks_dir, env.run_id)
     requirements = benchmark_path(env.benchmarks_dir, names["faasforge"]) / "python" / "requirements.txt"
     deps_s = dependency_install_seconds(requirements)
+    packages = [line.strip() for line in requirements.read_text().splitlines() if line.strip() and not line.startswith("#")]
     result = run_worker(env, "code-edit", {
         "benchmarks_dir": str(env.benchmarks_dir), "names": names, "repository": env.repository("edit"),
         "edits": ctx.pick(3, 1),
@@ -54,7 +55,7 @@ def run(ctx: Context) -> dict[str, Any]:
         }
     ff, seed = summary["faasforge"], summary["seed"]
     figures = [
-        ("dependency install alone (numpy, pandas, scipy; pip in the base image)", f"{deps_s:.1f} s"),
+        (f"dependency install alone ({', '.join(packages)}; pip in the base image)", f"{deps_s:.1f} s"),
         ("image size, compressed", f"{ff['compressed_mb']:.0f} MB"),
         ("faasforge template: cold build + push (build / push)",
          f"{ff['cold_s']:.1f} s ({ff['cold_build_s']:.1f} / {ff['cold_push_s']:.1f})"),
