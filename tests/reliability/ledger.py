@@ -8,6 +8,7 @@ Regenerate the file with ``FAASFORGE_RELIABILITY_REPORT=RELIABILITY.md python -m
 from __future__ import annotations
 
 import re
+from pathlib import Path
 import time
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ _IMAGE = re.compile(r"127\.0\.0\.1:\d+/[a-z0-9-]+:function\.[\w.-]+")
 _PORT = re.compile(r"127\.0\.0\.1:(\d{5})\b")
 _TMP = re.compile(r"/tmp/[^\s'\"),]*")
 _LOG = re.compile(r"\(log: [^)]*\)")
+_CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 def clean(text: str, limit: int = 300) -> str:
@@ -23,6 +25,7 @@ def clean(text: str, limit: int = 300) -> str:
     and stable, pipes escaped."""
     text = text.strip().splitlines()[0] if text.strip() else ""
     text = _LOG.sub("(log: $FAASFORGE_HOME/logs/…)", text)
+    text = text.replace(str(_CHECKOUT) + "/", "")
     text = _IMAGE.sub("<image>", text)
     text = _PORT.sub(lambda m: "127.0.0.1:PORT" if 10000 <= int(m.group(1)) <= 65535 else m.group(0), text)
     text = _TMP.sub(lambda m: "…/" + m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
