@@ -8,9 +8,9 @@ Regenerate the file with ``FAASFORGE_RELIABILITY_REPORT=RELIABILITY.md python -m
 from __future__ import annotations
 
 import re
-from pathlib import Path
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 SECTIONS = ("Bad input", "Faults", "Concurrency", "Security")
 _IMAGE = re.compile(r"127\.0\.0\.1:\d+/[a-z0-9-]+:function\.[\w.-]+")
