@@ -4,6 +4,7 @@ so ``faasforge --help`` starts fast."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -168,9 +169,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         resolved = resolve_image(request, ws)
         decision = check_registry(resolved, ws, force=args.force)
         rows.append({
-            "benchmark": request.benchmark, "platform": request.platform,
-            "language": request.language, "version": request.version,
-            "architecture": request.architecture, "image_uri": resolved.image_uri,
+            **request.as_params(), "image_uri": resolved.image_uri,
             "action": "build" if decision.build else "skip", "reason": decision.reason,
             "digest": decision.remote.digest if decision.remote else None,
         })
@@ -263,27 +262,16 @@ def _run_flows_now(
     from flows.build import build_image, build_images
 
     progress = RichPushProgress() if terminal_progress_wanted() and not quiet else None
-    try:
-        if progress:
-            progress.__enter__()
-            set_active_progress(progress)
-        if len(requests) == 1:
-            r = requests[0]
-            params: dict[str, Any] = {
-                "benchmark": r.benchmark, "language": r.language, "version": r.version,
-                "architecture": r.architecture, "platform": r.platform, **common,
-            }
-            return [cast("ImageRecord", build_image(**params))]
-        images = [
-            {"benchmark": r.benchmark, "platform": r.platform, "language": r.language,
-             "version": r.version, "architecture": r.architecture}
-            for r in requests
-        ]
-        return list(build_images(images=images, concurrency=concurrency, **common))
-    finally:
-        if progress:
+    with progress or contextlib.nullcontext():
+        set_active_progress(progress)
+        try:
+            if len(requests) == 1:
+                params: dict[str, Any] = {**requests[0].as_params(), **common}
+                return [cast("ImageRecord", build_image(**params))]
+            images = [r.as_params() for r in requests]
+            return list(build_images(images=images, concurrency=concurrency, **common))
+        finally:
             set_active_progress(None)
-            progress.__exit__(None, None, None)
 
 
 def cmd_build(args: argparse.Namespace) -> int:

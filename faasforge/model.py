@@ -24,12 +24,18 @@ class ImageRequest:
     architecture: str
 
     @property
+    def short_label(self) -> str:
+        """``110.dynamic-html python-3.11 arm64``: what run names and progress bars show."""
+        return f"{self.benchmark} {self.language}-{self.version} {self.architecture}"
+
+    def as_params(self) -> dict[str, str]:
+        """The five fields as flow parameters (``build_image``, ``build_images`` images)."""
+        return dataclasses.asdict(self)
+
+    @property
     def label(self) -> str:
         """Human name, e.g. ``110.dynamic-html python-3.11 arm64 (local)``."""
-        return (
-            f"{self.benchmark} {self.language}-{self.version} {self.architecture}"
-            f" ({self.platform})"
-        )
+        return f"{self.short_label} ({self.platform})"
 
 
 @dataclass(frozen=True)

@@ -174,10 +174,7 @@ def build_images(
                     request, common, deployment=deployment, queues=work_queues, timeout=fan_out_timeout
                 )
             else:
-                params: dict[str, Any] = {
-                    "benchmark": request.benchmark, "language": request.language, "version": request.version,
-                    "architecture": request.architecture, "platform": request.platform, **common,
-                }
+                params: dict[str, Any] = {**request.as_params(), **common}
                 record = cast(ImageRecord, build_image(**params))
             with lock:
                 records.append(record)

@@ -46,14 +46,7 @@ def run_on_build_host(
     from prefect.deployments import run_deployment
 
     queue = queue_for(request.architecture, queues)
-    parameters = {
-        "benchmark": request.benchmark,
-        "language": request.language,
-        "version": request.version,
-        "architecture": request.architecture,
-        "platform": request.platform,
-        **{k: v for k, v in common.items() if v is not None},
-    }
+    parameters = {**request.as_params(), **{k: v for k, v in common.items() if v is not None}}
     run = cast("FlowRun", run_deployment(
         name=deployment,
         parameters=parameters,
@@ -61,9 +54,7 @@ def run_on_build_host(
         as_subflow=True,
         timeout=timeout,
         poll_interval=poll_interval,
-        flow_run_name=(
-            f"build {request.benchmark} {request.language}-{request.version} {request.architecture}"
-        ),
+        flow_run_name=f"build {request.short_label}",
     ))
     state = run.state
     if state is None or not state.is_final():

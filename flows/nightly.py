@@ -8,7 +8,6 @@ hosts build in parallel, natively; the matrix run's table artifact lists every i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from prefect import flow, get_run_logger
 
@@ -72,7 +71,7 @@ def nightly_matrix(
         matrix, file_concurrency = load_matrix_file(path, ws.systems, ws.settings.benchmarks_dir)
         for request, reason in matrix.excluded:
             logger.info("left out %s: %s", request.label, reason)
-        images = [_image_dict(r) for r in matrix.requests]
+        images = [r.as_params() for r in matrix.requests]
         logger.info("matrix %s: %d images", path, len(images))
     # Called as a plain function: the table, progress and child runs belong to this run.
     records: list[ImageRecord] = build_images.fn(
@@ -91,12 +90,3 @@ def nightly_matrix(
     )
     return records
 
-
-def _image_dict(request: Any) -> dict[str, str]:
-    return {
-        "benchmark": request.benchmark,
-        "language": request.language,
-        "version": request.version,
-        "architecture": request.architecture,
-        "platform": request.platform,
-    }

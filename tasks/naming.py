@@ -14,6 +14,6 @@ def image_run_name(verb: str) -> Callable[[], str]:
         request = getattr(resolved, "request", None) or params.get("request")
         if request is None:
             return verb
-        return f"{verb} {request.benchmark} {request.language}-{request.version} {request.architecture}"
+        return f"{verb} {request.short_label}"
 
     return name

@@ -15,7 +15,7 @@ from tasks.naming import image_run_name
 def push_task(resolved: ResolvedImage, ws: Workspace) -> PushResult:
     client = docker_client()
     try:
-        result = push_built(client, resolved, ws, progress=active_progress(_short_name(resolved)))
+        result = push_built(client, resolved, ws, progress=active_progress(resolved.request.short_label))
     finally:
         client.close()
     get_run_logger().info(
@@ -25,8 +25,3 @@ def push_task(resolved: ResolvedImage, ws: Workspace) -> PushResult:
         result.seconds,
     )
     return result
-
-
-def _short_name(resolved: ResolvedImage) -> str:
-    r = resolved.request
-    return f"{r.benchmark} {r.language}-{r.version} {r.architecture}"
