@@ -112,6 +112,19 @@ class RegistryDecision:
 
 
 @dataclass(frozen=True)
+class MatrixTriage:
+    """A matrix split by one registry request per image, before any image work starts.
+
+    ``skipped``: images the registry already holds, with the decision that says so.
+    ``to_build``: everything else, including images whose check could not be made (their own
+    pipeline checks again, under the image's lock, and reports any error for that image).
+    """
+
+    skipped: tuple[tuple[ResolvedImage, RegistryDecision], ...]
+    to_build: tuple[ImageRequest, ...]
+
+
+@dataclass(frozen=True)
 class BuildResult:
     image_uri: str
     image_id: str

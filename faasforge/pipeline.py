@@ -7,7 +7,7 @@ directly, with no Prefect and no side effects.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,11 +16,12 @@ from faasforge import staging
 from faasforge.benchmarks import find_benchmark
 from faasforge.catalog import Catalog
 from faasforge.engine import build_image, check_base_images, check_emulation, expected_engine_arch
-from faasforge.errors import BuildFailed
+from faasforge.errors import BuildFailed, FaasforgeError, RegistryUnreachable
 from faasforge.model import (
     BuildResult,
     ImageRecord,
     ImageRequest,
+    MatrixTriage,
     PushResult,
     RegistryDecision,
     ResolvedImage,
@@ -109,6 +110,42 @@ def check_registry(resolved: ResolvedImage, ws: Workspace, force: bool = False) 
     if ws.settings.tag_style == "hash":
         return RegistryDecision(True, "content not in registry", None)
     return RegistryDecision(True, "tag not in registry", None)
+
+
+def triage_images(requests: Sequence[ImageRequest], ws: Workspace, force: bool = False) -> MatrixTriage:
+    """Resolve and check every image of a matrix up front: one registry request each.
+
+    A nightly matrix is mostly unchanged images; this decides them all in a few milliseconds
+    each, so only the images that need work get a pipeline of their own. With ``force``
+    nothing is asked. An image that fails to resolve or check goes to ``to_build``, where its
+    own pipeline reports the error; after one unreachable registry the rest of that platform's
+    images go there too, without waiting on the same registry again.
+    """
+    if force:
+        return MatrixTriage(skipped=(), to_build=tuple(requests))
+    skipped: list[tuple[ResolvedImage, RegistryDecision]] = []
+    to_build: list[ImageRequest] = []
+    unreachable: set[str] = set()
+    for request in requests:
+        if request.platform in unreachable:
+            to_build.append(request)
+            continue
+        try:
+            resolved = resolve_image(request, ws)
+            decision = check_registry(resolved, ws)
+        except RegistryUnreachable as exc:
+            log.warning("registry for %s unreachable while triaging: %s", request.platform, exc)
+            unreachable.add(request.platform)
+            to_build.append(request)
+            continue
+        except FaasforgeError:
+            to_build.append(request)
+            continue
+        if decision.build:
+            to_build.append(request)
+        else:
+            skipped.append((resolved, decision))
+    return MatrixTriage(skipped=tuple(skipped), to_build=tuple(to_build))
 
 
 def stage_context(resolved: ResolvedImage) -> Path:

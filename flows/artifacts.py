@@ -70,8 +70,10 @@ class MatrixProgress:
             progress=0.0, key="faasforge-matrix-progress", description=f"images done of {total}"
         ))
 
-    def advance(self) -> None:
+    def advance(self, images: int = 1) -> None:
         from prefect.artifacts import update_progress_artifact
 
-        self.done += 1
+        if images <= 0:
+            return
+        self.done += images
         update_progress_artifact(self.artifact_id, progress=100.0 * self.done / self.total)

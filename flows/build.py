@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextvars
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from prefect import flow, get_run_logger
 
@@ -23,7 +23,16 @@ from flows.artifacts import MatrixProgress, publish_images_table
 from flows.fanout import DEFAULT_DEPLOYMENT, DEFAULT_TIMEOUT_SECONDS, run_on_build_host
 from flows.limits import build_slot
 from flows.workspace import make_workspace
-from tasks import build_task, check_task, push_task, record_task, resolve_task, stage_task
+from tasks import (
+    build_task,
+    check_task,
+    push_task,
+    record_skipped_task,
+    record_task,
+    resolve_task,
+    stage_task,
+    triage_task,
+)
 
 Platform = Literal["local", "aws", "gcp", "azure", "openwhisk"]
 Language = Literal["python", "nodejs"]
@@ -141,14 +150,19 @@ def build_images(
     work_queues: dict[str, str] | None = None,
     fan_out_timeout: float = DEFAULT_TIMEOUT_SECONDS,
 ) -> list[ImageRecord]:
-    """Build a matrix: deduplicated first, then ``concurrency`` images at once.
+    """Build a matrix: deduplicated, checked against the registry, then the rest built
+    ``concurrency`` images at once.
 
     ``images`` holds dicts with benchmark, language, version, architecture and platform.
-    Every image is attempted; failures are reported together at the end.
+    First one task checks every image with one registry request each and records the ones the
+    registry already holds (a nightly run of an unchanged matrix ends there). Each remaining image
+    runs its six steps as task runs of this flow, named after the image (``build 110.dynamic-html
+    python-3.11 arm64``). Every image is attempted; failures are reported together at the end.
 
-    ``fan_out``: instead of building here, run ``deployment`` (build-image) once per image on the
-    work queue of its architecture (``work_queues``, default x64 → x64, arm64 → arm64) as
-    subflows, and collect the records the workers persist. Needs a Prefect server and workers.
+    ``fan_out``: instead of building here, run ``deployment`` (build-image) once per image that
+    needs work, on the work queue of its architecture (``work_queues``, default x64 → x64,
+    arm64 → arm64), as subflows, and collect the records the workers persist. Needs a Prefect
+    server and workers.
     """
     logger = get_run_logger()
     requests, dropped = dedupe(_to_request(i) for i in images)
@@ -158,10 +172,14 @@ def build_images(
     for request in requests:  # validate everything before building anything
         ws.systems.validate(request)
     progress = MatrixProgress(len(requests))
-    records: list[ImageRecord] = []
+    triage = triage_task(requests, ws, force)
+    records: list[ImageRecord] = record_skipped_task(triage.skipped, ws) if triage.skipped else []
+    progress.advance(len(records))
+    logger.info(
+        "%d of %d images already in the registry; %d to build", len(records), len(requests), len(triage.to_build)
+    )
     failures: list[tuple[ImageRequest, BaseException]] = []
     lock = threading.Lock()
-
     common: dict[str, Any] = {
         "registry": registry, "repository": repository, "force": force, "tag_style": tag_style,
         "benchmarks_dir": benchmarks_dir, "systems_config": systems_config,
@@ -174,8 +192,7 @@ def build_images(
                     request, common, deployment=deployment, queues=work_queues, timeout=fan_out_timeout
                 )
             else:
-                params: dict[str, Any] = {**request.as_params(), **common}
-                record = cast(ImageRecord, build_image(**params))
+                record = run_image_pipeline(request, ws, force)
             with lock:
                 records.append(record)
         except BaseException as exc:  # noqa: BLE001 - reported below, per image
@@ -185,12 +202,14 @@ def build_images(
             with lock:
                 progress.advance()
 
-    if not fan_out and configured_engine_builds() is None:
-        engine_slots().set_limit(max(1, concurrency))  # the same slots for every flow of the process
-    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="faasforge") as pool:
-        futures = [pool.submit(contextvars.copy_context().run, one, r) for r in requests]
-        for future in futures:
-            future.result()
+    if triage.to_build:
+        if not fan_out and configured_engine_builds() is None:
+            engine_slots().set_limit(max(1, concurrency))  # the same slots for every flow of the process
+        workers = max(1, min(concurrency, len(triage.to_build)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="faasforge") as pool:
+            futures = [pool.submit(contextvars.copy_context().run, one, r) for r in triage.to_build]
+            for future in futures:
+                future.result()
     order = {r: i for i, r in enumerate(requests)}
     records.sort(key=lambda rec: order.get(rec.request, 0))
     publish_images_table(records, key="faasforge-images", failures=failures)

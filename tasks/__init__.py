@@ -6,5 +6,9 @@ from tasks.push import push_task
 from tasks.record import record_task
 from tasks.resolve import resolve_task
 from tasks.stage import stage_task
+from tasks.triage import record_skipped_task, triage_task
 
-__all__ = ["build_task", "check_task", "push_task", "record_task", "resolve_task", "stage_task"]
+__all__ = [
+    "build_task", "check_task", "push_task", "record_skipped_task", "record_task", "resolve_task", "stage_task",
+    "triage_task",
+]

@@ -1,0 +1,36 @@
+"""Tasks for a whole matrix at once: check every image with one registry request each, and
+record the ones the registry already holds. One task run each, however large the matrix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from prefect import get_run_logger, task
+
+from faasforge.model import ImageRecord, ImageRequest, MatrixTriage, RegistryDecision, ResolvedImage
+from faasforge.pipeline import Workspace, record_image, triage_images
+
+
+def _count_name(verb: str, key: str) -> str:
+    from prefect.runtime import task_run
+
+    return f"{verb} {len(task_run.parameters.get(key) or ())} images"
+
+
+@task(name="check-registry-matrix", task_run_name=lambda: _count_name("check", "requests"))
+def triage_task(requests: Sequence[ImageRequest], ws: Workspace, force: bool = False) -> MatrixTriage:
+    """Which images of the matrix the registry already holds (never cached)."""
+    return triage_images(requests, ws, force=force)
+
+
+@task(name="record-skipped", task_run_name=lambda: _count_name("record", "skipped"))
+def record_skipped_task(
+    skipped: Sequence[tuple[ResolvedImage, RegistryDecision]], ws: Workspace
+) -> list[ImageRecord]:
+    """Catalog rows for the images the registry already holds."""
+    logger = get_run_logger()
+    records = []
+    for resolved, decision in skipped:
+        logger.info("skip %s: %s", resolved.image_uri, decision.reason)
+        records.append(record_image(resolved, decision, ws))
+    return records
