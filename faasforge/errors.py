@@ -14,7 +14,8 @@
     │   ├── RegistryUnreachable    the registry did not answer (after retries)
     │   └── PushFailed             the push stream reported an error
     ├── CatalogError               the catalog could not be read or written
-    └── ImageLockTimeout           another run held an image's lock for longer than the timeout
+    ├── ImageLockTimeout           another run held an image's lock for longer than the timeout
+    └── LocalServerError           the local Prefect API server (no PREFECT_API_URL) did not start
 
 The CLI turns any of these into one line on stderr and an exit code (`exit_code`).
 Error messages never contain credentials.
@@ -107,3 +108,8 @@ class CatalogError(FaasforgeError):
 
 class ImageLockTimeout(FaasforgeError):
     """Another run held the image's lock for longer than the timeout."""
+
+
+class LocalServerError(FaasforgeError):
+    """The local Prefect API server exited or did not answer in time; the message carries the tail
+    of its output and names its log file."""

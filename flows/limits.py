@@ -33,7 +33,10 @@ def global_limit_name() -> str | None:
 def _require_server(name: str) -> None:
     from prefect.settings import PREFECT_API_URL
 
-    if not PREFECT_API_URL.value():
+    from faasforge.localserver import is_local_server
+
+    url = PREFECT_API_URL.value()
+    if not url or is_local_server(url):  # the CLI's own server lives and dies with this process
         raise UsageError(
             f"{GLOBAL_LIMIT_ENV}={name} needs a Prefect server (set PREFECT_API_URL); "
             "ephemeral mode has no global concurrency limits"
