@@ -33,6 +33,7 @@ from tasks import (
     stage_task,
     triage_task,
 )
+from tasks.args import as_is
 
 Platform = Literal["local", "aws", "gcp", "azure", "openwhisk"]
 Language = Literal["python", "nodejs"]
@@ -46,9 +47,14 @@ def run_image_pipeline(request: ImageRequest, ws: Workspace, force: bool = False
     Check → record run under the image's lock (faasforge.locks), so an overlapping run that wants
     the same image waits, then finds it in the registry and skips. The build itself waits for a
     build slot (flows.limits): per engine in this process, and the server's global limit.
+
+    Arguments go in through ``tasks.args.as_is``: Prefect does not walk the workspace and the
+    context plan looking for futures on every task run; ``wait_for`` keeps the build → push edge.
     """
     logger = get_run_logger()
-    resolved = resolve_task(request, ws)
+    ws_arg = as_is(ws)
+    resolved = resolve_task(as_is(request), ws_arg)
+    resolved_arg = as_is(resolved)
     waited: list[bool] = []
 
     def on_wait(holder: dict[str, Any]) -> None:
@@ -59,30 +65,33 @@ def run_image_pipeline(request: ImageRequest, ws: Workspace, force: bool = False
         )
 
     with image_lock(resolved.image_uri, resolved.plan.content_hash, on_wait=on_wait):
-        decision = check_task(resolved, ws, force)
+        decision = check_task(resolved_arg, ws_arg, force)
         if not decision.build:
             if waited:
                 decision = RegistryDecision(
                     False, f"{decision.reason}; built by another run while this one waited", decision.remote
                 )
             logger.info("skip %s: %s", resolved.image_uri, decision.reason)
-            return record_task(resolved, decision, ws)
-        context_dir = stage_task(resolved)
+            return record_task(resolved_arg, as_is(decision), ws_arg)
+        context_dir = stage_task(resolved_arg)
         try:
             with build_slot(logger):
-                client = docker_client()
-                try:
-                    engine_has_it = image_exists(client, resolved.image_uri)
-                finally:
-                    client.close()
                 builder = build_task
-                if force or not engine_has_it:
+                if force or not _engine_has(resolved.image_uri):  # forced: no need to ask
                     builder = build_task.with_options(refresh_cache=True)
-                build = builder(resolved, context_dir)
+                build = builder(resolved_arg, context_dir)
         finally:
             remove_context(context_dir)
-        push = push_task(resolved, ws)
-        return record_task(resolved, decision, ws, build, push)
+        push = push_task(resolved_arg, ws_arg, wait_for=[build])  # keeps the build -> push edge
+        return record_task(resolved_arg, as_is(decision), ws_arg, as_is(build), as_is(push))
+
+
+def _engine_has(image_uri: str) -> bool:
+    client = docker_client()
+    try:
+        return image_exists(client, image_uri)
+    finally:
+        client.close()
 
 
 def _image_flow_name() -> str:
@@ -172,8 +181,8 @@ def build_images(
     for request in requests:  # validate everything before building anything
         ws.systems.validate(request)
     progress = MatrixProgress(len(requests))
-    triage = triage_task(requests, ws, force)
-    records: list[ImageRecord] = record_skipped_task(triage.skipped, ws) if triage.skipped else []
+    triage = triage_task(as_is(requests), as_is(ws), force)
+    records: list[ImageRecord] = record_skipped_task(as_is(triage.skipped), as_is(ws)) if triage.skipped else []
     progress.advance(len(records))
     logger.info(
         "%d of %d images already in the registry; %d to build", len(records), len(requests), len(triage.to_build)

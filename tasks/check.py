@@ -6,6 +6,7 @@ Never cached: the registry is the source of truth and can change between runs.
 from __future__ import annotations
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 from faasforge.errors import RegistryUnreachable
 from faasforge.model import RegistryDecision, ResolvedImage
@@ -15,7 +16,7 @@ from tasks.naming import image_run_name
 
 @task(
     name="check-registry",
-    task_run_name=image_run_name("check"),
+    task_run_name=image_run_name("check"), cache_policy=NO_CACHE,
     retries=2,
     retry_delay_seconds=[2, 8],
     retry_condition_fn=lambda task, run, state: _retryable(state),

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any, cast
+
+from prefect.tasks import TaskRunNameCallbackWithParameters
 
 
-def image_run_name(verb: str) -> Callable[[], str]:
-    def name() -> str:
-        from prefect.runtime import task_run
-
-        params = task_run.parameters
-        resolved = params.get("resolved")
-        request = getattr(resolved, "request", None) or params.get("request")
+def image_run_name(verb: str) -> TaskRunNameCallbackWithParameters:
+    def name(parameters: dict[str, Any]) -> str:
+        # The arguments as the task gets them (tasks.args.as_is unwrapped); prefect.runtime's
+        # task_run.parameters still hold the wrappers when the name is set.
+        resolved = parameters.get("resolved")
+        request = getattr(resolved, "request", None) or parameters.get("request")
         if request is None:
             return verb
         return f"{verb} {request.short_label}"
 
-    return name
+    return cast(TaskRunNameCallbackWithParameters, name)  # Prefect tells it by the name `parameters`

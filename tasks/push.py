@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from faasforge.engine import docker_client
 from faasforge.model import PushResult, ResolvedImage
@@ -11,7 +12,7 @@ from faasforge.push import active_progress
 from tasks.naming import image_run_name
 
 
-@task(name="push-image", task_run_name=image_run_name("push"))
+@task(name="push-image", task_run_name=image_run_name("push"), cache_policy=NO_CACHE)
 def push_task(resolved: ResolvedImage, ws: Workspace) -> PushResult:
     client = docker_client()
     try:
