@@ -5,7 +5,7 @@
 The bench process sets FAASFORGE_HOME, PREFECT_HOME and the staging dir to temporary paths
 before this starts. Commands that run flows start Prefect's ephemeral server first with a trivial
 flow and report that start-up on its own, so flow timings exclude it. Flows run under the
-settings the ``faasforge`` command uses for them (faasforge.cli.flow_run_settings).
+settings the ``faasforge`` command uses for them (flows.session.flow_session).
 """
 
 from __future__ import annotations
@@ -90,9 +90,9 @@ def seed_pull(params: Params) -> dict[str, Any]:
 @contextmanager
 def cli_settings() -> Iterator[None]:
     """The settings ``faasforge build`` runs flows with (within start_prefect's session: as is)."""
-    from faasforge.cli import flow_run_settings
+    from flows.session import flow_session
 
-    with flow_run_settings():
+    with flow_session():
         yield
 
 
@@ -116,11 +116,11 @@ def start_prefect() -> dict[str, float]:
     from prefect import flow
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY
 
-    from faasforge.cli import flow_run_settings
+    from flows.session import flow_session
 
     t1 = time.perf_counter()
     _DEFAULT_HEARTBEAT.append(PREFECT_FLOWS_HEARTBEAT_FREQUENCY.value())
-    _SESSION.enter_context(flow_run_settings())
+    _SESSION.enter_context(flow_session())
     atexit.register(_SESSION.close)
 
     @flow(name="bench-warm-up")

@@ -2,7 +2,8 @@
 
 The flow runs in this Python process and uses this machine's Docker engine (``DOCKER_HOST`` or
 the default socket). With ``PREFECT_API_URL`` set, the run and its table artifact show up on that
-Prefect server; without it, Prefect starts a temporary local server for the run.
+Prefect server; without it, ``flow_session()`` starts a local Prefect server for the block (as the
+``faasforge`` command does) and stops it at the end.
 
     python examples/build_in_process.py --benchmark 110.dynamic-html --language python \\
         --version 3.11 --arch x64 --repository my-benchmarks
@@ -20,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a clone without installing
 
 from flows.build import build_image  # noqa: E402
+from flows.session import flow_session  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,15 +35,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repository", default=None)
     args = parser.parse_args(argv)
 
-    record = build_image(
-        benchmark=args.benchmark,
-        language=args.language,
-        version=args.version,
-        architecture=args.arch,
-        platform=args.platform,
-        registry=args.registry,
-        repository=args.repository,
-    )
+    with flow_session():
+        record = build_image(
+            benchmark=args.benchmark,
+            language=args.language,
+            version=args.version,
+            architecture=args.arch,
+            platform=args.platform,
+            registry=args.registry,
+            repository=args.repository,
+        )
     # Your pipeline continues with the record: deploy record.image_uri, compare sizes, ...
     print(json.dumps(record.to_json(), indent=2))
     return 0

@@ -7,13 +7,11 @@ import argparse
 import contextlib
 import json
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 if TYPE_CHECKING:
-    from faasforge.localserver import LocalPrefectServer
     from faasforge.model import ImageRecord, ImageRequest
     from faasforge.pipeline import Workspace
     from faasforge.runlog import RunLog
@@ -218,39 +216,6 @@ def _run_build(args: argparse.Namespace, matrix_path: Path | None) -> int:
     return 0
 
 
-@contextmanager
-def flow_run_settings() -> Iterator[LocalPrefectServer | None]:
-    """Prefect settings for the flows this process runs (the CLI, and the bench, use it).
-
-    With ``PREFECT_API_URL`` configured, nothing changes: the flows talk to that server, with
-    heartbeats as configured; this yields None.
-
-    Without it (and with Prefect's ephemeral mode allowed, its default), this starts Prefect's API
-    server in a subprocess (``faasforge.localserver``: the same command, settings and SQLite
-    database as Prefect's ephemeral server), points the flows at it with ``PREFECT_API_URL`` and
-    yields it; the server stops when the block ends. Prefect's client would otherwise start that
-    server itself, and to do so it imports Prefect's whole server application into this process
-    (~75 MB of the CLI's ~180 MB peak), and it leaves the server running when this process is killed.
-    Heartbeats are turned off too: the server lives and dies with this process, so nothing can
-    ever watch them, and Prefect 3.9's heartbeat thread sleeps in 1-second steps that it joins at
-    the end of every flow run (about 1 s per image of a matrix; bench/, BENCHMARKS.md).
-    """
-    import os
-
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    import prefect.settings as ps
-
-    if ps.PREFECT_API_URL.value() or not ps.get_current_settings().server.ephemeral.enabled:
-        yield None  # a configured server; or none allowed, and Prefect says so itself
-        return
-    from faasforge.localserver import local_prefect_server, prefect_api
-
-    heartbeat = getattr(ps, "PREFECT_FLOWS_HEARTBEAT_FREQUENCY", None)  # Prefect >= 3.6
-    updates = {} if heartbeat is None else {heartbeat: None}
-    with local_prefect_server() as server, prefect_api(server.api_url, updates):
-        yield server
-
-
 def _run_flows(
     requests: list[ImageRequest],
     common: dict[str, Any],
@@ -258,7 +223,9 @@ def _run_flows(
     quiet: bool,
     run_log: RunLog | None = None,
 ) -> list[ImageRecord]:
-    with flow_run_settings():
+    from flows.session import flow_session
+
+    with flow_session():
         if run_log is not None:
             import flows.build  # noqa: F401 - Prefect sets its logging up on import; route it now
 

@@ -31,7 +31,7 @@ FLOW_SCRIPT = textwrap.dedent("""
     from prefect import flow, get_run_logger, task
     from prefect.client.orchestration import get_client
 
-    from faasforge.cli import flow_run_settings
+    from flows.session import flow_session
     from faasforge.localserver import is_local_server
     from prefect.settings import PREFECT_API_URL
 
@@ -45,7 +45,7 @@ FLOW_SCRIPT = textwrap.dedent("""
         get_run_logger().info("hello")
         return add.submit(1, 2).result()
 
-    with flow_run_settings() as server:
+    with flow_session() as server:
         state = trivial(return_state=True)
         with get_client(sync_client=True) as client:
             recorded = client.read_flow_run(state.state_details.flow_run_id).state.type.value
@@ -207,9 +207,9 @@ def test_a_server_that_does_not_answer_in_time_is_stopped(tmp_path: Path) -> Non
 def test_a_configured_server_is_used_as_it_is() -> None:
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from faasforge.cli import flow_run_settings
+    from flows.session import flow_session
 
-    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}), flow_run_settings() as server:
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}), flow_session() as server:
         assert server is None and PREFECT_API_URL.value() == "http://127.0.0.1:9/api"
         assert _uvicorn_children() == []
 
