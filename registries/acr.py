@@ -19,19 +19,18 @@ import base64
 import binascii
 import json
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import requests
 
-from faasforge.errors import ConfigError, RegistryAuthError, RegistryError, UsageError
+from faasforge.errors import ConfigError, RegistryAuthError, RegistryError
 from faasforge.model import ImageName, ImageRequest, RemoteImage
 from faasforge.settings import Settings
-from registries.base import NamedRegistry, NamingOptions, PushCredentials
+from registries.base import NamingOptions, PushCredentials
+from registries.cloud import CloudRegistry
 from registries.config import RetryPolicy, Section
-from registries.oci import OciClient
 from registries.retry import call_with_retries
 
 __all__ = ["ACR_TOKEN_USER", "AcrRegistry"]
@@ -51,10 +50,11 @@ class _RetryableStatus(Exception):
         self.status = status
 
 
-class AcrRegistry(NamedRegistry):
+class AcrRegistry(CloudRegistry):
     """One Azure container registry, with Entra ID (default) or admin credentials."""
 
     platform = "azure"
+    x64_only_because = "Azure Functions run amd64 containers"
 
     def __init__(
         self,
@@ -70,21 +70,16 @@ class AcrRegistry(NamedRegistry):
         naming: NamingOptions | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
-        super().__init__(naming)
+        super().__init__(naming, retry, verify)
         self.login_server = login_server
         self.repository = repository
         self.endpoint = (endpoint or f"https://{login_server}").rstrip("/")
         self.image_host = image_host or login_server
         self.audience = audience.rstrip("/")
-        self.verify = verify
-        self.retry = retry or RetryPolicy()
         self._make_credential = credential
         self._admin = admin
-        self._lock = threading.RLock()
         self._credential: Any = None
         self._client: Any = None
-        self._push: PushCredentials | None = None
-        self._oci: OciClient | None = None
         self._session = requests.Session()
 
     @classmethod
@@ -127,13 +122,6 @@ class AcrRegistry(NamedRegistry):
     def repository_for(self, request: ImageRequest) -> str:
         return self.repository
 
-    def check_architecture(self, architecture: str) -> None:
-        if architecture != "x64":
-            raise UsageError(
-                f"azure takes x64 images only (Azure Functions run amd64 containers); "
-                f"{architecture} was requested"
-            )
-
     def label(self) -> str:
         return f"ACR registry {self.login_server}"
 
@@ -158,27 +146,14 @@ class AcrRegistry(NamedRegistry):
     def ensure_repository(self, name: ImageName) -> None:
         return None  # ACR creates a repository on its first push
 
-    def describe_image(self, name: ImageName) -> RemoteImage:
-        return self._data_plane().get_manifest(name.repository, name.tag)[1]
-
-    def push_credentials(self) -> PushCredentials | None:
-        with self._lock:
-            if self._admin is not None:
-                return PushCredentials(self.image_host, self._admin[0], self._admin[1])
-            if self._push is None or self._push.expired():
-                refresh_token = self._call("token exchange", self._exchange)
-                self._push = PushCredentials(
-                    self.image_host, ACR_TOKEN_USER, refresh_token, _jwt_expiry(refresh_token)
-                )
-            return self._push
-
-    def invalidate_credentials(self) -> None:
-        with self._lock:
-            self._push = None
-            if self._oci is not None:
-                self._oci.clear_tokens()
-
     # -- plumbing -------------------------------------------------------------------------------
+
+    def _fresh_credentials(self, refused: bool) -> PushCredentials:
+        """The admin user, or an ACR refresh token exchanged for the Entra ID token."""
+        if self._admin is not None:
+            return PushCredentials(self.image_host, self._admin[0], self._admin[1])
+        refresh_token = self._call("token exchange", self._exchange)
+        return PushCredentials(self.image_host, ACR_TOKEN_USER, refresh_token, _jwt_expiry(refresh_token))
 
     def _exchange(self) -> str:
         """Entra ID access token → ACR refresh token (``POST /oauth2/exchange``)."""
@@ -231,14 +206,6 @@ class AcrRegistry(NamedRegistry):
                     read_timeout=self.retry.timeout_seconds,
                 )
             return self._client
-
-    def _data_plane(self) -> OciClient:
-        with self._lock:
-            if self._oci is None:
-                self._oci = OciClient.for_host(
-                    self.image_host, self.push_credentials, self.retry, verify=self.verify
-                )
-            return self._oci
 
     def _call(self, operation: str, call: Callable[[], T]) -> T:
         """``call()`` with retries; Azure exceptions become faasforge's, naming no secret."""

@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import base64
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from faasforge.errors import ConfigError, RegistryAuthError, RegistryError
 from faasforge.model import ImageName, ImageRequest, RemoteImage
 from faasforge.settings import Settings
-from registries.base import NamedRegistry, NamingOptions, PushCredentials
+from registries.base import NamingOptions, PushCredentials
+from registries.cloud import CloudRegistry
 from registries.config import RetryPolicy, Section
-from registries.oci import INDEX_TYPES, OciClient
+from registries.oci import INDEX_TYPES
 from registries.redact import install_sdk_log_redaction
 from registries.retry import call_with_retries
 
@@ -53,7 +53,7 @@ def ecr_host(account_id: str, region: str) -> str:
     return f"{account_id}.dkr.ecr.{region}.{suffix}"
 
 
-class EcrRegistry(NamedRegistry):
+class EcrRegistry(CloudRegistry):
     """One account's ECR in one region."""
 
     platform = "aws"
@@ -71,21 +71,17 @@ class EcrRegistry(NamedRegistry):
         naming: NamingOptions | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
-        super().__init__(naming)
+        super().__init__(naming, retry)
         self.session = session
         self.region = region
         self.repository = repository
         self.endpoint_url = endpoint_url
         self.sts_endpoint_url = sts_endpoint_url
         self.registry_override = registry_override
-        self.retry = retry or RetryPolicy()
         self._configured_account = account_id
         self._account = account_id
-        self._lock = threading.RLock()
         self._clients: dict[str, Any] = {}
-        self._credentials: PushCredentials | None = None
         self._ensured: set[str] = set()
-        self._oci: OciClient | None = None
         install_sdk_log_redaction()  # botocore's DEBUG logs print the ECR token otherwise
 
     @classmethod
@@ -188,32 +184,20 @@ class EcrRegistry(NamedRegistry):
         self._call("ecr:CreateRepository", ensure)
         self._ensured.add(name.repository)
 
-    def describe_image(self, name: ImageName) -> RemoteImage:
-        return self._data_plane().get_manifest(name.repository, name.tag)[1]
-
-    def push_credentials(self) -> PushCredentials | None:
-        """``AWS`` and a token from ``ecr:GetAuthorizationToken``, reused until it expires."""
-        with self._lock:
-            if self._credentials is None or self._credentials.expired():
-                ecr = self._client("ecr", self.endpoint_url)
-                ids = {"registryIds": [self._configured_account]} if self._configured_account else {}
-                reply = self._call("ecr:GetAuthorizationToken", lambda: ecr.get_authorization_token(**ids))
-                data = reply["authorizationData"][0]
-                username, _, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")
-                expires = data.get("expiresAt")
-                self._credentials = PushCredentials(
-                    registry=self.registry_host(),
-                    username=username,
-                    password=password,
-                    expires_at=expires.timestamp() if expires is not None else None,
-                )
-            return self._credentials
-
-    def invalidate_credentials(self) -> None:
-        with self._lock:
-            self._credentials = None
-            if self._oci is not None:
-                self._oci.clear_tokens()
+    def _fresh_credentials(self, refused: bool) -> PushCredentials:
+        """``AWS`` and a token from ``ecr:GetAuthorizationToken`` (kept until it expires)."""
+        ecr = self._client("ecr", self.endpoint_url)
+        ids = {"registryIds": [self._configured_account]} if self._configured_account else {}
+        reply = self._call("ecr:GetAuthorizationToken", lambda: ecr.get_authorization_token(**ids))
+        data = reply["authorizationData"][0]
+        username, _, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")
+        expires = data.get("expiresAt")
+        return PushCredentials(
+            registry=self.registry_host(),
+            username=username,
+            password=password,
+            expires_at=expires.timestamp() if expires is not None else None,
+        )
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -225,12 +209,6 @@ class EcrRegistry(NamedRegistry):
 
     def _registry_id(self) -> dict[str, str]:
         return {"registryId": self._configured_account} if self._configured_account else {}
-
-    def _data_plane(self) -> OciClient:
-        with self._lock:
-            if self._oci is None:
-                self._oci = OciClient.for_host(self.registry_host(), self.push_credentials, self.retry)
-            return self._oci
 
     def _client(self, service: str, endpoint_url: str | None) -> Any:
         with self._lock:  # boto3 sessions are not thread-safe; clients are

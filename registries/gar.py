@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import calendar
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from faasforge.errors import ConfigError, RegistryAuthError, RegistryError, UsageError
+from faasforge.errors import ConfigError, RegistryAuthError, RegistryError
 from faasforge.model import ImageName, ImageRequest, RemoteImage
 from faasforge.settings import Settings
-from registries.base import NamedRegistry, NamingOptions, PushCredentials
+from registries.base import NamingOptions, PushCredentials
+from registries.cloud import CloudRegistry
 from registries.config import RetryPolicy, Section
-from registries.oci import OciClient
 from registries.retry import call_with_retries
 
 __all__ = ["GarRegistry"]
@@ -38,10 +37,11 @@ DEFAULT_RESOURCES_ID = "default"
 OPERATION_TIMEOUT_SECONDS = 120.0
 
 
-class GarRegistry(NamedRegistry):
+class GarRegistry(CloudRegistry):
     """One Artifact Registry repository (format DOCKER) in one project and region."""
 
     platform = "gcp"
+    x64_only_because = "Cloud Run and Cloud Functions run amd64"
 
     def __init__(
         self,
@@ -55,21 +55,16 @@ class GarRegistry(NamedRegistry):
         naming: NamingOptions | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
-        super().__init__(naming)
+        super().__init__(naming, retry)
         self._load_credentials = credentials
         self._project = project
         self.region = region
         self.repository = repository
         self.api_endpoint = api_endpoint
         self.registry_override = registry_override
-        self.retry = retry or RetryPolicy()
-        self._lock = threading.RLock()
         self._credentials: Any = None
         self._client: Any = None
-        self._push: PushCredentials | None = None
-        self._force_refresh = False
         self._ensured: set[str] = set()
-        self._oci: OciClient | None = None
 
     @classmethod
     def from_config(
@@ -107,13 +102,6 @@ class GarRegistry(NamedRegistry):
 
     def repository_for(self, request: ImageRequest) -> str:
         return f"{self.project}/{self.repository}/{request.benchmark}"
-
-    def check_architecture(self, architecture: str) -> None:
-        if architecture != "x64":
-            raise UsageError(
-                f"gcp takes x64 images only (Cloud Run and Cloud Functions run amd64); "
-                f"{architecture} was requested"
-            )
 
     def label(self) -> str:
         if self._project is None:  # not known before the credentials are
@@ -173,35 +161,20 @@ class GarRegistry(NamedRegistry):
         self._call("CreateRepository", ensure)
         self._ensured.add(self.repository)
 
-    def describe_image(self, name: ImageName) -> RemoteImage:
-        return self._data_plane().get_manifest(name.repository, name.tag)[1]
-
-    def push_credentials(self) -> PushCredentials | None:
-        """``oauth2accesstoken`` and a fresh access token of the credentials."""
+    def _fresh_credentials(self, refused: bool) -> PushCredentials:
+        """``oauth2accesstoken`` and the credentials' access token (refreshed when stale or refused)."""
         from google.auth.transport.requests import Request
 
-        with self._lock:
-            if self._push is not None and not self._push.expired() and not self._force_refresh:
-                return self._push
-            credentials, _ = self._credentials_and_project()
-            if self._force_refresh or not credentials.valid:
-                self._call("token refresh", lambda: credentials.refresh(Request()))
-            self._force_refresh = False
-            expiry = getattr(credentials, "expiry", None)
-            self._push = PushCredentials(
-                registry=self.registry_host(),
-                username=PUSH_USER,
-                password=str(credentials.token),
-                expires_at=float(calendar.timegm(expiry.utctimetuple())) if expiry else None,
-            )
-            return self._push
-
-    def invalidate_credentials(self) -> None:
-        with self._lock:
-            self._push = None
-            self._force_refresh = True
-            if self._oci is not None:
-                self._oci.clear_tokens()
+        credentials, _ = self._credentials_and_project()
+        if refused or not credentials.valid:
+            self._call("token refresh", lambda: credentials.refresh(Request()))
+        expiry = getattr(credentials, "expiry", None)
+        return PushCredentials(
+            registry=self.registry_host(),
+            username=PUSH_USER,
+            password=str(credentials.token),
+            expires_at=float(calendar.timegm(expiry.utctimetuple())) if expiry else None,
+        )
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -235,12 +208,6 @@ class GarRegistry(NamedRegistry):
                     credentials=credentials, transport="rest", client_options=options
                 )
             return self._client
-
-    def _data_plane(self) -> OciClient:
-        with self._lock:
-            if self._oci is None:
-                self._oci = OciClient.for_host(self.registry_host(), self.push_credentials, self.retry)
-            return self._oci
 
     def _call(self, operation: str, call: Callable[[], T]) -> T:
         endpoint = self.api_endpoint or "artifactregistry.googleapis.com"

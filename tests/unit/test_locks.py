@@ -41,15 +41,20 @@ def test_two_processes_take_the_image_lock_one_after_the_other(tmp_path: Path) -
     assert float(lines[2][1]) >= float(lines[1][1])
 
 
-def test_a_waiter_learns_who_holds_the_lock_and_gets_it_after_release(tmp_path: Path) -> None:
-    ctx = multiprocessing.get_context("spawn")
+def _holding(tmp_path: Path, seconds: float) -> multiprocessing.process.BaseProcess:
+    """A process that holds the image's lock for ``seconds``, started and holding it on return."""
     events = tmp_path / "events"
-    holder = ctx.Process(target=_hold, args=(str(tmp_path), 1.5, str(events)))
+    holder = multiprocessing.get_context("spawn").Process(target=_hold, args=(str(tmp_path), seconds, str(events)))
     holder.start()
+    deadline = time.monotonic() + 30
+    while not events.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return holder
+
+
+def test_a_waiter_learns_who_holds_the_lock_and_gets_it_after_release(tmp_path: Path) -> None:
+    holder = _holding(tmp_path, 1.5)
     try:
-        deadline = time.monotonic() + 30
-        while not events.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
         seen: list[dict[str, object]] = []
         started = time.monotonic()
         with image_lock(IMAGE, HASH, home=tmp_path, on_wait=seen.append):
@@ -62,14 +67,8 @@ def test_a_waiter_learns_who_holds_the_lock_and_gets_it_after_release(tmp_path: 
 
 
 def test_lock_times_out_with_a_message_naming_the_holder(tmp_path: Path) -> None:
-    ctx = multiprocessing.get_context("spawn")
-    events = tmp_path / "events"
-    holder = ctx.Process(target=_hold, args=(str(tmp_path), 3.0, str(events)))
-    holder.start()
+    holder = _holding(tmp_path, 3.0)
     try:
-        deadline = time.monotonic() + 30
-        while not events.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
         with pytest.raises(ImageLockTimeout, match=rf"pid {holder.pid} .*FAASFORGE_LOCK_TIMEOUT"), \
                 image_lock(IMAGE, HASH, home=tmp_path, timeout=0.3):
             pass
