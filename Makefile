@@ -31,7 +31,7 @@ bench: services install
 	$(PYTHON) bench/run.py
 
 lint:
-	$(PYTHON) -m ruff check . && $(PYTHON) -m mypy faasforge registries tasks flows
+	$(PYTHON) -m ruff check . && $(PYTHON) scripts/typecheck.py
 
 print-test-cmd:
 	@echo '$(TEST_CMD)'

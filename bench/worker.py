@@ -90,7 +90,7 @@ def seed_pull(params: Params) -> dict[str, Any]:
 @contextmanager
 def cli_settings() -> Iterator[None]:
     """The settings ``faasforge build`` runs flows with (within start_prefect's session: as is)."""
-    from flows.session import flow_session
+    from faasforge.flows.session import flow_session
 
     with flow_session():
         yield
@@ -113,10 +113,9 @@ def start_prefect() -> dict[str, float]:
     """Import Prefect, enter the CLI's flow settings for the rest of this process (its own local
     Prefect server, heartbeats off) and run one trivial flow."""
     t0 = time.perf_counter()
+    from faasforge.flows.session import flow_session
     from prefect import flow
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY
-
-    from flows.session import flow_session
 
     t1 = time.perf_counter()
     _DEFAULT_HEARTBEAT.append(PREFECT_FLOWS_HEARTBEAT_FREQUENCY.value())
@@ -167,7 +166,7 @@ def prefect_startup(params: Params) -> dict[str, Any]:
 def code_edit(params: Params) -> dict[str, Any]:
     """Cold build+push, then build+push after a one-line code edit, for both Dockerfile orders."""
     startup = start_prefect()
-    from flows.build import build_image
+    from faasforge.flows.build import build_image
 
     bdir = Path(params["benchmarks_dir"])
     common = {"language": "python", "version": "3.11", "architecture": "x64", "platform": "local",
@@ -207,6 +206,8 @@ def overhead(params: Params) -> dict[str, Any]:
 
 
 def _overhead_case(params: Params, case: Params) -> dict[str, Any]:
+    from faasforge.flows.build import build_image
+
     from faasforge import staging
     from faasforge.engine import docker_client
     from faasforge.model import ImageRequest
@@ -220,7 +221,6 @@ def _overhead_case(params: Params, case: Params) -> dict[str, Any]:
         stage_context,
     )
     from faasforge.settings import Settings
-    from flows.build import build_image
 
     bdir = Path(params["benchmarks_dir"])
     name, repository, run_id = case["benchmark"], params["repository"], params["run_id"]
@@ -311,13 +311,14 @@ def throughput(params: Params) -> dict[str, Any]:
     cache is warmed first (same staged contexts), so the builds are trivial and pushes dominate;
     each level has its own images and repository, so nothing is skipped or mounted."""
     startup = start_prefect()
+    from faasforge.flows.build import build_images
+
     from faasforge import staging
     from faasforge.engine import build_image as engine_build
     from faasforge.engine import docker_client
     from faasforge.model import ImageRequest
     from faasforge.pipeline import Workspace, resolve_image
     from faasforge.settings import Settings
-    from flows.build import build_images
 
     bdir = Path(params["benchmarks_dir"])
     levels = []

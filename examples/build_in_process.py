@@ -16,12 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a clone without installing
-
-from flows.build import build_image  # noqa: E402
-from flows.session import flow_session  # noqa: E402
+from faasforge.flows.build import build_image
+from faasforge.flows.session import flow_session
 
 
 def main(argv: list[str] | None = None) -> int:

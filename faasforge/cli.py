@@ -223,11 +223,11 @@ def _run_flows(
     quiet: bool,
     run_log: RunLog | None = None,
 ) -> list[ImageRecord]:
-    from flows.session import flow_session
+    from faasforge.flows.session import flow_session
 
     with flow_session():
         if run_log is not None:
-            import flows.build  # noqa: F401 - Prefect sets its logging up on import; route it now
+            import faasforge.flows.build  # noqa: F401 - Prefect sets its logging up on import; route it now
 
             run_log.install()
         return _run_flows_now(requests, common, concurrency, quiet)
@@ -236,8 +236,8 @@ def _run_flows(
 def _run_flows_now(
     requests: list[ImageRequest], common: dict[str, Any], concurrency: int, quiet: bool
 ) -> list[ImageRecord]:
+    from faasforge.flows.build import build_image, build_images
     from faasforge.push import RichPushProgress, set_active_progress, terminal_progress_wanted
-    from flows.build import build_image, build_images
 
     progress = RichPushProgress() if terminal_progress_wanted() and not quiet else None
     with progress or contextlib.nullcontext():

@@ -10,7 +10,7 @@ import sys
 import time
 from typing import Any
 
-from faasforge.settings import PROJECT_ROOT
+from faasforge.resources import config_dir
 
 
 def _free_port() -> int:
@@ -49,7 +49,7 @@ def main() -> int:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from faasforge.cli import main as cli
 
-    matrix = PROJECT_ROOT / "config" / "demo.toml"
+    matrix = config_dir() / "demo.toml"
     code = cli(["build-matrix", str(matrix), "--verbose"])
     if code != 0:
         return code

@@ -34,8 +34,8 @@ from faasforge.systems import Systems
 if TYPE_CHECKING:
     import docker
 
-    from registries.base import Registry
-    from registries.config import RetryPolicy
+    from faasforge.registries.base import Registry
+    from faasforge.registries.config import RetryPolicy
 
 log = logging.getLogger("faasforge.pipeline")
 
@@ -56,7 +56,7 @@ class Workspace:
 
     def registry(self, platform: str) -> Registry:
         if platform not in self._registries:
-            from registries import make_registry
+            from faasforge.registries import make_registry
 
             self._registries[platform] = make_registry(platform, self.settings)
         return self._registries[platform]
@@ -73,7 +73,7 @@ class Workspace:
         config's ``[retry]`` table, overridden by ``FAASFORGE_RETRY_ATTEMPTS`` and
         ``FAASFORGE_RETRY_BACKOFF_SECONDS``."""
         if self._retry is None:
-            from registries.config import RegistriesConfig
+            from faasforge.registries.config import RegistriesConfig
 
             self._retry = RegistriesConfig.load(self.settings.registries_config).retry
         return self._retry

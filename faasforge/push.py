@@ -15,7 +15,7 @@ from faasforge.model import ImageName, PushResult
 if TYPE_CHECKING:
     import docker
 
-    from registries.base import PushCredentials
+    from faasforge.registries.base import PushCredentials
 
 log = logging.getLogger("faasforge.push")
 AUTH_MARKERS = ("unauthorized", "authentication required", "no basic auth credentials", "denied")

@@ -6,7 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from faasforge import resources
+
 DEFAULT_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 DEFAULT_LOCAL_REGISTRY = "127.0.0.1:5000"
 
@@ -54,10 +55,10 @@ def registries_config_path() -> Path | None:
 class Settings:
     """Everything a run needs to know besides the image itself."""
 
-    benchmarks_dir: Path = PROJECT_ROOT / "benchmarks"
-    systems_config: Path = PROJECT_ROOT / "config" / "systems.json"
-    dockerfiles_dir: Path = PROJECT_ROOT / "dockerfiles"
-    wrappers_dir: Path = PROJECT_ROOT / "wrappers"
+    benchmarks_dir: Path = field(default_factory=resources.samples_dir)
+    systems_config: Path = field(default_factory=lambda: resources.config_dir() / "systems.json")
+    dockerfiles_dir: Path = field(default_factory=resources.dockerfiles_dir)
+    wrappers_dir: Path = field(default_factory=resources.wrappers_dir)
     registry: str | None = None
     repository: str | None = None
     tag_style: str = "hash"

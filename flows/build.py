@@ -10,20 +10,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
-from prefect import flow, get_run_logger
-
-from faasforge.engine import docker_client, image_exists
-from faasforge.errors import FaasforgeError
-from faasforge.locks import configured_engine_builds, engine_slots, image_lock
-from faasforge.matrix import dedupe
-from faasforge.model import ImageRecord, ImageRequest, RegistryDecision
-from faasforge.pipeline import Workspace
-from faasforge.staging import remove_context
-from flows.artifacts import MatrixProgress, publish_images_table
-from flows.fanout import DEFAULT_DEPLOYMENT, DEFAULT_TIMEOUT_SECONDS, run_on_build_host
-from flows.limits import build_slot
-from flows.workspace import make_workspace
-from tasks import (
+from faasforge.flows.artifacts import MatrixProgress, publish_images_table
+from faasforge.flows.fanout import DEFAULT_DEPLOYMENT, DEFAULT_TIMEOUT_SECONDS, run_on_build_host
+from faasforge.flows.limits import build_slot
+from faasforge.flows.workspace import make_workspace
+from faasforge.tasks import (
     build_task,
     check_task,
     push_task,
@@ -33,7 +24,16 @@ from tasks import (
     stage_task,
     triage_task,
 )
-from tasks.args import as_is
+from faasforge.tasks.args import as_is
+from prefect import flow, get_run_logger
+
+from faasforge.engine import docker_client, image_exists
+from faasforge.errors import FaasforgeError
+from faasforge.locks import configured_engine_builds, engine_slots, image_lock
+from faasforge.matrix import dedupe
+from faasforge.model import ImageRecord, ImageRequest, RegistryDecision
+from faasforge.pipeline import Workspace
+from faasforge.staging import remove_context
 
 Platform = Literal["local", "aws", "gcp", "azure", "openwhisk"]
 Language = Literal["python", "nodejs"]

@@ -9,28 +9,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from faasforge.flows.build import TagStyle, build_images
+from faasforge.flows.fanout import DEFAULT_DEPLOYMENT, DEFAULT_TIMEOUT_SECONDS
+from faasforge.flows.workspace import make_workspace
 from prefect import flow, get_run_logger
 
 from faasforge.errors import ConfigError
 from faasforge.matrix import load_matrix_file
 from faasforge.model import ImageRecord
-from faasforge.settings import PROJECT_ROOT
-from flows.build import TagStyle, build_images
-from flows.fanout import DEFAULT_DEPLOYMENT, DEFAULT_TIMEOUT_SECONDS
-from flows.workspace import make_workspace
+from faasforge.resources import config_dir
 
 DEFAULT_MATRIX_FILE = "config/nightly.toml"
 
 
 def resolve_matrix_file(matrix_file: str) -> Path:
-    """A path as given, else relative to the project (a deployment's working directory)."""
+    """A path as given (relative to the working directory), else one of faasforge's own
+    ``config/`` files by name (``config/nightly.toml``)."""
     path = Path(matrix_file).expanduser()
     if path.is_absolute() or path.exists():
         return path
-    candidate = PROJECT_ROOT / path
+    parts = path.parts
+    candidate = config_dir().joinpath(*(parts[1:] if parts[:1] == ("config",) else parts))
     if candidate.exists():
         return candidate
-    raise ConfigError(f"matrix file {matrix_file!r} does not exist (looked in {Path.cwd()} and {PROJECT_ROOT})")
+    raise ConfigError(f"matrix file {matrix_file!r} does not exist (looked in {Path.cwd()} and {config_dir()})")
 
 
 def _nightly_flow_name() -> str:

@@ -1,7 +1,7 @@
 """Where this process's flow runs go: ``flow_session()``, for the CLI and for your own pipeline.
 
-    from flows.build import build_images
-    from flows.session import flow_session
+    from faasforge.flows.build import build_images
+    from faasforge.flows.session import flow_session
 
     with flow_session():
         records = build_images(images=[...])

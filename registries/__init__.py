@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from faasforge.registries.base import NamingOptions, Registry
+from faasforge.registries.config import RegistriesConfig
+
 from faasforge.errors import ConfigError, InvalidValue
 from faasforge.settings import DEFAULT_LOCAL_REGISTRY, Settings
-from registries.base import NamingOptions, Registry
-from registries.config import RegistriesConfig
 
 __all__ = ["ADAPTERS", "make_registry"]
 
@@ -29,7 +30,7 @@ OPENWHISK_PASSWORD_ENV = "FAASFORGE_OPENWHISK_PASSWORD"  # the variable's name, 
 
 
 def _local(settings: Settings, naming: NamingOptions, config: RegistriesConfig) -> Registry:
-    from registries.oci import OciRegistry
+    from faasforge.registries.oci import OciRegistry
 
     return OciRegistry.from_environment(
         settings.registry or DEFAULT_LOCAL_REGISTRY, settings.repository, "local", naming, config.retry
@@ -37,7 +38,7 @@ def _local(settings: Settings, naming: NamingOptions, config: RegistriesConfig) 
 
 
 def _openwhisk(settings: Settings, naming: NamingOptions, config: RegistriesConfig) -> Registry:
-    from registries.oci import OciRegistry, parse_registry
+    from faasforge.registries.oci import OciRegistry, parse_registry
 
     section = config.section("openwhisk")
     registry = settings.registry or section.get("registry", "docker.io") or "docker.io"
@@ -70,19 +71,19 @@ def _openwhisk(settings: Settings, naming: NamingOptions, config: RegistriesConf
 
 
 def _aws(settings: Settings, naming: NamingOptions, config: RegistriesConfig) -> Registry:
-    from registries.ecr import EcrRegistry
+    from faasforge.registries.ecr import EcrRegistry
 
     return EcrRegistry.from_config(config.section("aws"), settings, naming, config.retry)
 
 
 def _gcp(settings: Settings, naming: NamingOptions, config: RegistriesConfig) -> Registry:
-    from registries.gar import GarRegistry
+    from faasforge.registries.gar import GarRegistry
 
     return GarRegistry.from_config(config.section("gcp"), settings, naming, config.retry)
 
 
 def _azure(settings: Settings, naming: NamingOptions, config: RegistriesConfig) -> Registry:
-    from registries.acr import AcrRegistry
+    from faasforge.registries.acr import AcrRegistry
 
     return AcrRegistry.from_config(config.section("azure"), settings, naming, config.retry)
 

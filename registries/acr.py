@@ -24,14 +24,14 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import requests
+from faasforge.registries.base import NamingOptions, PushCredentials
+from faasforge.registries.cloud import CloudRegistry
+from faasforge.registries.config import RetryPolicy, Section
+from faasforge.registries.retry import call_with_retries
 
 from faasforge.errors import ConfigError, RegistryAuthError, RegistryError
 from faasforge.model import ImageName, ImageRequest, RemoteImage
 from faasforge.settings import Settings
-from registries.base import NamingOptions, PushCredentials
-from registries.cloud import CloudRegistry
-from registries.config import RetryPolicy, Section
-from registries.retry import call_with_retries
 
 __all__ = ["ACR_TOKEN_USER", "AcrRegistry"]
 

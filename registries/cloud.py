@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import threading
 
+from faasforge.registries.base import NamedRegistry, NamingOptions, PushCredentials
+from faasforge.registries.config import RetryPolicy
+from faasforge.registries.oci import OciClient
+
 from faasforge.errors import UsageError
 from faasforge.model import ImageName, RemoteImage
-from registries.base import NamedRegistry, NamingOptions, PushCredentials
-from registries.config import RetryPolicy
-from registries.oci import OciClient
 
 
 class CloudRegistry(NamedRegistry):

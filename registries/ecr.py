@@ -19,15 +19,16 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from faasforge.registries.base import NamingOptions, PushCredentials
+from faasforge.registries.cloud import CloudRegistry
+from faasforge.registries.config import RetryPolicy, Section
+from faasforge.registries.oci import INDEX_TYPES
+from faasforge.registries.redact import install_sdk_log_redaction
+from faasforge.registries.retry import call_with_retries
+
 from faasforge.errors import ConfigError, RegistryAuthError, RegistryError
 from faasforge.model import ImageName, ImageRequest, RemoteImage
 from faasforge.settings import Settings
-from registries.base import NamingOptions, PushCredentials
-from registries.cloud import CloudRegistry
-from registries.config import RetryPolicy, Section
-from registries.oci import INDEX_TYPES
-from registries.redact import install_sdk_log_redaction
-from registries.retry import call_with_retries
 
 __all__ = ["EcrRegistry", "ecr_host"]
 
@@ -262,7 +263,7 @@ def _session(section: Section) -> Any:
     """A boto3 session: a Prefect AwsCredentials block, a profile, or the default chain."""
     block = section.get("prefect_block")
     if block:
-        from registries.blocks import aws_session_from_block
+        from faasforge.registries.blocks import aws_session_from_block
 
         return aws_session_from_block(block)
     import boto3

@@ -19,13 +19,14 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+from faasforge.registries.base import NamingOptions, PushCredentials
+from faasforge.registries.cloud import CloudRegistry
+from faasforge.registries.config import RetryPolicy, Section
+from faasforge.registries.retry import call_with_retries
+
 from faasforge.errors import ConfigError, RegistryAuthError, RegistryError
 from faasforge.model import ImageName, ImageRequest, RemoteImage
 from faasforge.settings import Settings
-from registries.base import NamingOptions, PushCredentials
-from registries.cloud import CloudRegistry
-from registries.config import RetryPolicy, Section
-from registries.retry import call_with_retries
 
 __all__ = ["GarRegistry"]
 
@@ -253,7 +254,7 @@ def _credentials(section: Section) -> tuple[Any, str | None]:
     """Credentials and their project: a Prefect block, a key file, or application defaults."""
     block = section.get("prefect_block")
     if block:
-        from registries.blocks import gcp_credentials_from_block
+        from faasforge.registries.blocks import gcp_credentials_from_block
 
         return gcp_credentials_from_block(block, SCOPES)
     import google.auth

@@ -17,11 +17,11 @@ from typing import Any
 from urllib.parse import urlparse, urlsplit
 
 import requests
+from faasforge.registries.base import NamedRegistry, NamingOptions, PushCredentials
+from faasforge.registries.config import RetryPolicy
 
 from faasforge.errors import InvalidValue, RegistryAuthError, RegistryError, RegistryUnreachable
 from faasforge.model import ImageName, ImageRequest, RemoteImage
-from registries.base import NamedRegistry, NamingOptions, PushCredentials
-from registries.config import RetryPolicy
 
 MANIFEST_ACCEPT = ", ".join(
     [

@@ -12,8 +12,9 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from faasforge.registries.config import RetryPolicy
+
 from faasforge.errors import RegistryUnreachable
-from registries.config import RetryPolicy
 
 __all__ = ["Transient", "call_with_retries"]
 

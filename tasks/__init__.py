@@ -1,12 +1,12 @@
 """Thin Prefect tasks, one per pipeline step; the work is in ``faasforge.pipeline``."""
 
-from tasks.build import build_task
-from tasks.check import check_task
-from tasks.push import push_task
-from tasks.record import record_task
-from tasks.resolve import resolve_task
-from tasks.stage import stage_task
-from tasks.triage import record_skipped_task, triage_task
+from faasforge.tasks.build import build_task
+from faasforge.tasks.check import check_task
+from faasforge.tasks.push import push_task
+from faasforge.tasks.record import record_task
+from faasforge.tasks.resolve import resolve_task
+from faasforge.tasks.stage import stage_task
+from faasforge.tasks.triage import record_skipped_task, triage_task
 
 __all__ = [
     "build_task", "check_task", "push_task", "record_skipped_task", "record_task", "resolve_task", "stage_task",

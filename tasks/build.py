@@ -8,6 +8,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from faasforge.tasks.naming import image_run_name
 from prefect import get_run_logger, task
 from prefect.context import TaskRunContext
 
@@ -15,7 +16,6 @@ from faasforge.engine import docker_client
 from faasforge.errors import BuildFailed
 from faasforge.model import BuildResult, ResolvedImage
 from faasforge.pipeline import build_staged
-from tasks.naming import image_run_name
 
 
 def build_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:

@@ -5,13 +5,13 @@ Never cached: the registry is the source of truth and can change between runs.
 
 from __future__ import annotations
 
+from faasforge.tasks.naming import image_run_name
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from faasforge.errors import RegistryUnreachable
 from faasforge.model import RegistryDecision, ResolvedImage
 from faasforge.pipeline import Workspace, check_registry
-from tasks.naming import image_run_name
 
 
 @task(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from faasforge.tasks.naming import image_run_name
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
@@ -9,7 +10,6 @@ from faasforge.engine import docker_client
 from faasforge.model import PushResult, ResolvedImage
 from faasforge.pipeline import Workspace, push_built
 from faasforge.push import active_progress
-from tasks.naming import image_run_name
 
 
 @task(name="push-image", task_run_name=image_run_name("push"), cache_policy=NO_CACHE)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from faasforge.tasks.naming import image_run_name
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from faasforge.model import BuildResult, ImageRecord, PushResult, RegistryDecision, ResolvedImage
 from faasforge.pipeline import Workspace, record_image
-from tasks.naming import image_run_name
 
 
 @task(name="record-image", task_run_name=image_run_name("record"), cache_policy=NO_CACHE)

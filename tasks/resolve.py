@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from faasforge.tasks.naming import image_run_name
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from faasforge.model import ImageRequest, ResolvedImage
 from faasforge.pipeline import Workspace, resolve_image
-from tasks.naming import image_run_name
 
 
 @task(name="resolve-names", task_run_name=image_run_name("resolve"), cache_policy=NO_CACHE)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from faasforge.tasks.naming import image_run_name
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from faasforge.model import ResolvedImage
 from faasforge.pipeline import stage_context
-from tasks.naming import image_run_name
 
 
 @task(name="stage-context", task_run_name=image_run_name("stage"), cache_policy=NO_CACHE)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from faasforge.registries.acr import ACR_TOKEN_USER
 
 from faasforge.catalog import Catalog
 from faasforge.model import ImageRecord, ImageRequest, RegistryDecision, ResolvedImage
@@ -41,7 +42,6 @@ from faasforge.pipeline import (
 )
 from faasforge.settings import Settings
 from faasforge.staging import remove_context
-from registries.acr import ACR_TOKEN_USER
 from tests.conftest import ROOT, services_required
 from tests.fakes.acr import FakeAcr, FakeManagedIdentity, jwt_shaped
 from tests.fakes.distribution import DistributionRegistry

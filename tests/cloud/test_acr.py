@@ -13,10 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from faasforge.registries.acr import ACR_TOKEN_USER
 
 from faasforge.errors import RegistryAuthError, RegistryUnreachable, UsageError
 from faasforge.pipeline import check_registry, record_image, resolve_image
-from registries.acr import ACR_TOKEN_USER
 from tests.cloud.conftest import (
     Cloud,
     Secrets,

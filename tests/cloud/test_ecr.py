@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from faasforge.registries.ecr import EcrRegistry
 
 from faasforge.errors import RegistryAuthError, RegistryUnreachable
 from faasforge.pipeline import check_registry, record_image, resolve_image
-from registries.ecr import EcrRegistry
 from tests.cloud.conftest import (
     MOTO_ACCOUNT,
     MOTO_ECR_PASSWORD,
@@ -98,8 +98,8 @@ def test_existence_check_latency_against_moto(
 
 def test_account_from_sts_names_the_registry(aws_cloud: Cloud, cloud_env: Callable[[dict[str, str]], None], tmp_path: Path) -> None:
     cloud_env(aws_cloud.env)
-    from registries.base import NamingOptions
-    from registries.config import RegistriesConfig
+    from faasforge.registries.base import NamingOptions
+    from faasforge.registries.config import RegistriesConfig
 
     config = RegistriesConfig.load(aws_cloud.config(tmp_path, ecr_registry_override=None, resources_id="x1"))
     from faasforge.settings import Settings

@@ -31,7 +31,7 @@ FLOW_SCRIPT = textwrap.dedent("""
     from prefect import flow, get_run_logger, task
     from prefect.client.orchestration import get_client
 
-    from flows.session import flow_session
+    from faasforge.flows.session import flow_session
     from faasforge.localserver import is_local_server
     from prefect.settings import PREFECT_API_URL
 
@@ -205,9 +205,8 @@ def test_a_server_that_does_not_answer_in_time_is_stopped(tmp_path: Path) -> Non
 
 
 def test_a_configured_server_is_used_as_it_is() -> None:
+    from faasforge.flows.session import flow_session
     from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    from flows.session import flow_session
 
     with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}), flow_session() as server:
         assert server is None and PREFECT_API_URL.value() == "http://127.0.0.1:9/api"

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from faasforge.flows.build import build_images
 
 from faasforge.model import ImageRequest
 from faasforge.pipeline import Workspace, triage_images
 from faasforge.settings import Settings
-from flows.build import build_images
 
 pytestmark = [pytest.mark.docker, pytest.mark.prefect]
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from faasforge.flows.build import build_image, build_images
 
 from faasforge.catalog import Catalog
 from faasforge.errors import BuildFailed
 from faasforge.settings import faasforge_home
-from flows.build import build_image, build_images
 from tests.helpers import delete_from_registry, registry_digest, tree_fingerprint
 
 pytestmark = [pytest.mark.docker, pytest.mark.prefect]

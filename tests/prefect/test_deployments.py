@@ -40,7 +40,7 @@ def test_up_is_idempotent(prefect_stack: Stack) -> None:
 
 def test_deploy_all_creates_both_deployments(deployed: dict[str, Any], prefect_api: Any) -> None:
     build = prefect_api.read_deployment_by_name("build-image/build-image")
-    assert build.entrypoint == "flows/build.py:build_image"
+    assert build.entrypoint == "faasforge.flows.build:build_image"
     assert build.work_pool_name == "faasforge" and build.work_queue_name == "x64"
     assert build.pull_steps == [
         {"prefect.deployments.steps.set_working_directory": {"directory": "{{ $FAASFORGE_CHECKOUT }}"}}
@@ -55,7 +55,7 @@ def test_deploy_all_creates_both_deployments(deployed: dict[str, Any], prefect_a
     assert set(build.parameter_openapi_schema["required"]) == {"benchmark", "language", "version"}
 
     nightly = prefect_api.read_deployment_by_name("nightly-matrix/nightly-matrix")
-    assert nightly.entrypoint == "flows/nightly.py:nightly_matrix"
+    assert nightly.entrypoint == "faasforge.flows.nightly:nightly_matrix"
     assert nightly.work_queue_name == "default"
     assert nightly.parameters == {"matrix_file": "config/nightly.toml", "fan_out": True}
     [schedule] = nightly.schedules

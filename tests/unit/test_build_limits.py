@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 
 import pytest
+from faasforge.flows.artifacts import image_rows
+from faasforge.flows.fanout import queue_for
+from faasforge.flows.limits import GLOBAL_LIMIT_ENV, build_slot, global_limit_name
 
 from faasforge.errors import UsageError
 from faasforge.model import ImageRecord, ImageRequest
-from flows.artifacts import image_rows
-from flows.fanout import queue_for
-from flows.limits import GLOBAL_LIMIT_ENV, build_slot, global_limit_name
 
 
 def test_no_global_limit_unless_named(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:

@@ -1,7 +1,7 @@
 import pytest
+from faasforge.registries.oci import parse_registry
 
 from faasforge.errors import InvalidValue
-from registries.oci import parse_registry
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,9 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from faasforge.registries.oci import OciClient, parse_registry
 
 from faasforge.errors import RegistryUnreachable
-from registries.oci import OciClient, parse_registry
 
 
 class _Registry(http.server.BaseHTTPRequestHandler):

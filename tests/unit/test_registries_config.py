@@ -10,14 +10,14 @@ import time
 from pathlib import Path
 
 import pytest
+from faasforge.registries import ADAPTERS, make_registry
+from faasforge.registries.config import RegistriesConfig, RetryPolicy
+from faasforge.registries.redact import install_sdk_log_redaction, redact
+from faasforge.registries.retry import call_with_retries
 
 from faasforge.errors import ConfigError, RegistryUnreachable, UsageError
 from faasforge.model import ImageRequest
 from faasforge.settings import Settings
-from registries import ADAPTERS, make_registry
-from registries.config import RegistriesConfig, RetryPolicy
-from registries.redact import install_sdk_log_redaction, redact
-from registries.retry import call_with_retries
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUEST = ImageRequest("aws", "010.sleep", "python", "3.11", "x64")

@@ -8,10 +8,10 @@ import pytest
 from faasforge.errors import ConfigError, InvalidValue
 from faasforge.matrix import dedupe, load_matrix_file
 from faasforge.model import ImageRequest
-from faasforge.settings import PROJECT_ROOT
+from faasforge.resources import config_dir
 from faasforge.systems import Systems
 
-SYSTEMS = Systems.load(PROJECT_ROOT / "config" / "systems.json")
+SYSTEMS = Systems.load(config_dir() / "systems.json")
 
 
 def test_every_platform_and_language_is_configured() -> None:

@@ -1,0 +1,1 @@
+"""Package data: the sample benchmarks in SeBS layout."""

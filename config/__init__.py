@@ -1,0 +1,1 @@
+"""Package data: systems.json and the example matrix and registries files."""

@@ -1,0 +1,1 @@
+"""Package data: Dockerfile templates, dockerfiles/{platform}/{language}/Dockerfile.function."""

@@ -1,0 +1,1 @@
+"""Package data: the platform glue, wrappers/{platform}/{language}/."""
