@@ -7,13 +7,9 @@ import os
 from pathlib import Path
 
 import requests
+from faasforge.registries.oci import MANIFEST_ACCEPT as ACCEPT  # what faasforge asks registries for
 
-ACCEPT = ", ".join([
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-])
+__all__ = ["ACCEPT", "delete_from_registry", "registry_digest", "registry_tags", "tree_fingerprint"]
 
 
 def registry_digest(image_uri: str) -> str | None:

@@ -27,26 +27,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from faasforge.registries import open_workspace
 from faasforge.registries.acr import ACR_TOKEN_USER
 
 from faasforge.catalog import Catalog
 from faasforge.model import ImageRecord, ImageRequest, RegistryDecision, ResolvedImage
-from faasforge.pipeline import (
-    Workspace,
-    build_staged,
-    check_registry,
-    push_built,
-    record_image,
-    resolve_image,
-    stage_context,
-)
+from faasforge.pipeline import DockerEngine, Workspace, resolve_image
+from faasforge.ports import free_port
+from faasforge.runner import PlainSteps, run_image
 from faasforge.settings import Settings
-from faasforge.staging import remove_context
 from tests.conftest import ROOT, services_required
 from tests.fakes.acr import FakeAcr, FakeManagedIdentity, jwt_shaped
 from tests.fakes.distribution import DistributionRegistry
 from tests.fakes.gar import FakeArtifactRegistry
-from tests.fakes.server import FakeServer, free_port
+from tests.fakes.server import FakeServer
 from tests.fakes.tls import private_pem, rsa_key, self_signed
 
 FAST_RETRY = {"attempts": 3, "backoff_seconds": 0.05, "timeout_seconds": 5}
@@ -334,11 +328,11 @@ def openwhisk_cloud(tmp_path_factory: pytest.TempPathFactory, secrets: Secrets) 
         data_plane.stop()
 
 
-# -- driving the pipeline through its plain functions -----------------------------------------------
+# -- driving the pipeline through the runner, with its plain steps -----------------------------------
 
 
 def workspace(systems: Path, config: Path, **settings: object) -> Workspace:
-    return Workspace.from_settings(Settings(systems_config=systems, registries_config=config, **settings))  # type: ignore[arg-type]
+    return open_workspace(Settings(systems_config=systems, registries_config=config, **settings))  # type: ignore[arg-type]
 
 
 @dataclass
@@ -349,17 +343,10 @@ class Published:
 
 
 def publish(ws: Workspace, request: ImageRequest, engine: object) -> Published:
-    """resolve → check → stage → build → push → record, as the flow does, without Prefect."""
-    resolved = resolve_image(request, ws)
-    decision = check_registry(resolved, ws)
-    assert decision.build, decision.reason
-    context = stage_context(resolved)
-    try:
-        build = build_staged(engine, context, resolved)  # type: ignore[arg-type]
-    finally:
-        remove_context(context)
-    push = push_built(engine, resolved, ws)  # type: ignore[arg-type]
-    return Published(resolved, decision, record_image(resolved, decision, ws, build, push))
+    """resolve → check → stage → build → push → record: the flows' runner, with plain steps."""
+    record = run_image(request, ws, PlainSteps(DockerEngine(engine)))  # type: ignore[arg-type]
+    assert record.rebuilt, record.reason
+    return Published(resolve_image(request, ws), RegistryDecision(True, record.reason), record)
 
 
 def catalog_rows(ws: Workspace) -> list[ImageRecord]:
