@@ -18,8 +18,6 @@ import base64
 import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -36,12 +34,14 @@ from faasforge.pipeline import DockerEngine, Workspace, resolve_image
 from faasforge.ports import free_port
 from faasforge.runner import PlainSteps, run_image
 from faasforge.settings import Settings
+from tests import helpers
 from tests.conftest import ROOT, services_required
 from tests.fakes.acr import FakeAcr, FakeManagedIdentity, jwt_shaped
 from tests.fakes.distribution import DistributionRegistry
 from tests.fakes.gar import FakeArtifactRegistry
 from tests.fakes.server import FakeServer
 from tests.fakes.tls import private_pem, rsa_key, self_signed
+from tests.helpers import CliResult, cli_environment
 
 FAST_RETRY = {"attempts": 3, "backoff_seconds": 0.05, "timeout_seconds": 5}
 MOTO_ACCOUNT = "123456789012"
@@ -364,25 +364,20 @@ def split_uri(image_uri: str) -> tuple[str, str, str]:
 
 @dataclass
 class CliRun:
-    result: subprocess.CompletedProcess[str]
-    seconds: float
+    result: CliResult
     prefect_home: Path
     faasforge_home: Path
 
+    @property
+    def seconds(self) -> float:
+        return self.result.seconds
+
     def records(self) -> list[dict[str, object]]:
-        assert self.result.returncode == 0, self.result.stderr[-3000:]
-        return json.loads(self.result.stdout)
+        return self.result.records()
 
 
 def run_cli(args: list[str], env: dict[str, str], workdir: Path, timeout: float = 300) -> CliRun:
-    prefect_home, home = workdir / "prefect-home", workdir / "faasforge-home"
-    full = clean_environ() | env | {
-        "PREFECT_HOME": str(prefect_home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "FAASFORGE_HOME": str(home), "FAASFORGE_STAGING_DIR": str(workdir / "staging"),
-    }
-    started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "faasforge", *args], env=full, cwd=ROOT, capture_output=True,
-        text=True, timeout=timeout,
-    )
-    return CliRun(result, time.monotonic() - started, prefect_home, home)
+    """The CLI (tests.helpers.run_cli) with only the cloud settings in ``env``."""
+    full = cli_environment(workdir, clean_environ()) | env
+    result = helpers.run_cli(args, full, cwd=ROOT, timeout=timeout)
+    return CliRun(result, workdir / "prefect-home", workdir / "faasforge-home")
