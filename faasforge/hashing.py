@@ -13,13 +13,6 @@ HASH_SCHEME = "faasforge-context-v1"
 NOT_HASHED_PREFIX = ".faasforge/"  # build-time trust settings, not content
 
 
-def entry_bytes(entry: ContextEntry) -> bytes:
-    if entry.data is not None:
-        return entry.data
-    assert entry.source is not None
-    return entry.source.read_bytes()
-
-
 def _file_digest(entry: ContextEntry) -> str:
     if entry.data is not None:
         return hashlib.sha256(entry.data).hexdigest()
