@@ -6,6 +6,7 @@ directly, with no Prefect and no side effects.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -52,7 +53,10 @@ class Workspace:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Workspace:
-        return cls(settings=settings, systems=Systems.load(settings.systems_config))
+        systems = Systems.load(settings.systems_config)
+        if settings.sebs_version is None:  # sebs-style tags name the systems config's SeBS version
+            settings = dataclasses.replace(settings, sebs_version=systems.sebs_version())
+        return cls(settings=settings, systems=systems)
 
     def registry(self, platform: str) -> Registry:
         if platform not in self._registries:
@@ -93,6 +97,7 @@ def resolve_image(request: ImageRequest, ws: Workspace) -> ResolvedImage:
         base_image=base_image,
         builder_image=ws.systems.builder_image(request),
         base_repository=ws.systems.base_repository(),
+        deployment=ws.systems.deployment(request.platform, request.language),
     )
     return ResolvedImage(request=request, plan=plan, name=registry.registry_name(request, plan.content_hash))
 
