@@ -87,6 +87,7 @@ def test_failing_init_sh_fails_the_build_in_one_line_nothing_pushed_or_recorded(
     bench = pinned_benchmark(benchmarks)
     (bench / "python" / "init.sh").write_text("echo fetching ffmpeg\necho 'curl: (6) Could not resolve host' >&2\nexit 6\n")
     env = dict(os.environ, FAASFORGE_HOME=str(faasforge_home()))
+    env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")  # a busy shared machine
     done = subprocess.run(
         [sys.executable, "-m", "faasforge", "build", "--benchmark", "900.pins", "--benchmarks-dir", str(benchmarks),
          "--registry", local_registry, "--repository", repository],
