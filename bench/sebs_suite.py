@@ -308,11 +308,11 @@ def main(argv: list[str] | None = None) -> int:
     languages = [x for x in args.language.split(",") if x]
     archs = [x for x in args.arch.split(",") if x]
 
+    import logging
+
     import boto3
     import docker as docker_sdk
     from moto.server import ThreadedMotoServer
-
-    import logging
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
     scratch = Path(tempfile.mkdtemp(prefix="sebs-suite-"))

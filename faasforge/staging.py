@@ -66,18 +66,20 @@ HELPER_STEMS = {*MODULES, "setup"}
 ROOT_WRAPPER_FILES = {"openwhisk": {"__main__.py", "index.js"}}
 INIT_SCRIPT = "init.sh"
 KNOWN_LANGUAGE_DIRS = {"python", "nodejs", "java", "cpp"}
-# What SeBS's local run image installs itself (its Dockerfile.run: minio for Python; uuid and
-# minio for Node.js) and the helpers need; added to a ``local`` image for a benchmark's modules
-# unless a requirement already names the package.
+# ``local`` only, each added unless a requirement already names the package:
+# - what SeBS's local run image (its Dockerfile.run) installs itself, for every function it runs,
+#   and SeBS's local helpers import: minio (Python); uuid and minio (Node.js). Added when the
+#   image ships that helper (``function/storage.py`` / ``storage.js``): SeBS's 020/030 use storage
+#   without declaring the module;
+# - the nosql helper's SDK for a benchmark whose config.json ``modules`` has nosql, when the
+#   systems config names none (SeBS's names boto3 for Python).
+LOCAL_RUN_IMAGE_PACKAGES: dict[str, dict[str, Packages]] = {
+    "python": {"storage": Packages(lines=("minio==7.2.20",))},
+    "nodejs": {"storage": Packages(versions=(("minio", "7.0.16"), ("uuid", "3.4.0")))},
+}
 LOCAL_MODULE_PACKAGES: dict[str, dict[str, Packages]] = {
-    "python": {
-        "storage": Packages(lines=("minio==7.2.20",)),
-        "nosql": Packages(lines=("boto3==1.28.3",)),
-    },
-    "nodejs": {
-        "storage": Packages(versions=(("minio", "7.0.16"), ("uuid", "3.4.0"))),
-        "nosql": Packages(versions=(("aws-sdk", "2.1692.0"),)),
-    },
+    "python": {"nosql": Packages(lines=("boto3==1.28.3",))},
+    "nodejs": {"nosql": Packages(versions=(("aws-sdk", "2.1692.0"),))},
 }
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
@@ -152,19 +154,25 @@ def nodejs_package_file(request: ImageRequest, code_dir: Path) -> Path | None:
 
 
 def deployment_packages(
-    request: ImageRequest, deployment: Deployment, modules: tuple[str, ...]
+    request: ImageRequest, deployment: Deployment, modules: tuple[str, ...], helpers: tuple[str, ...] = ()
 ) -> list[tuple[str, Packages]]:
     """(origin, packages) the image adds: the deployment's ``packages``, its ``module_packages``
-    of each module, then (``local`` only) what SeBS's local run image would have installed."""
+    of each module, then (``local`` only) what SeBS's local run image would have installed for
+    the ``helpers`` the image ships (``storage``, ``nosql``) and the nosql module's SDK."""
     found = [
         (f"systems config {request.platform}.languages.{request.language}.deployment.{key}", packages)
         for key, packages in deployment.packages_for(modules)
     ]
     if request.platform == "local":
-        extra = LOCAL_MODULE_PACKAGES.get(request.language, {})
+        run_image = LOCAL_RUN_IMAGE_PACKAGES.get(request.language, {})
         found += [
-            (f"faasforge: SeBS's local run image installs these for {module}", extra[module])
-            for module in modules if module in extra
+            (f"faasforge: SeBS's local run image installs these for its {helper} helper", run_image[helper])
+            for helper in helpers if helper in run_image
+        ]
+        per_module = LOCAL_MODULE_PACKAGES.get(request.language, {})
+        found += [
+            (f"faasforge: the {module} helper's SDK", per_module[module])
+            for module in modules if module in per_module
         ]
     return found
 
@@ -179,7 +187,8 @@ def requirement_name(line: str) -> str | None:
 
 
 def python_requirements(
-    request: ImageRequest, code_dir: Path, deployment: Deployment, modules: tuple[str, ...]
+    request: ImageRequest, code_dir: Path, deployment: Deployment, modules: tuple[str, ...],
+    helpers: tuple[str, ...] = (),
 ) -> bytes:
     """The one requirements.txt the image installs: the benchmark's files by SeBS's rule, then the
     deployment packages (SeBS appends those too). Packages of faasforge's ``local`` additions are
@@ -191,7 +200,7 @@ def python_requirements(
         if body and not body.endswith(b"\n"):
             text += b"\n"
     named = {requirement_name(line) for line in text.decode("utf-8", "replace").splitlines()}
-    for origin, packages in deployment_packages(request, deployment, modules):
+    for origin, packages in deployment_packages(request, deployment, modules, helpers):
         local_extra = origin.startswith("faasforge:")
         lines = [
             line for line in packages.lines
@@ -204,7 +213,8 @@ def python_requirements(
 
 
 def nodejs_package_json(
-    request: ImageRequest, code_dir: Path, deployment: Deployment, modules: tuple[str, ...]
+    request: ImageRequest, code_dir: Path, deployment: Deployment, modules: tuple[str, ...],
+    helpers: tuple[str, ...] = (),
 ) -> tuple[ContextEntry, bool]:
     """The staged package.json: the benchmark's (package.json.{v} or package.json) with the
     deployment packages merged into ``dependencies`` (a deployment version wins, as in SeBS;
@@ -229,7 +239,7 @@ def nodejs_package_json(
     if not isinstance(dependencies, dict):
         raise ConfigError(f"{str(source)!r}: 'dependencies' must be an object of name -> version")
     merged = dict(dependencies)
-    for origin, packages in deployment_packages(request, deployment, modules):
+    for origin, packages in deployment_packages(request, deployment, modules, helpers):
         for name, version in packages.versions:
             if origin.startswith("faasforge:") and name in merged:
                 continue
@@ -243,13 +253,14 @@ def nodejs_package_json(
 
 
 def _dependency_entries(
-    request: ImageRequest, code_dir: Path, deployment: Deployment, modules: tuple[str, ...]
+    request: ImageRequest, code_dir: Path, deployment: Deployment, modules: tuple[str, ...],
+    helpers: tuple[str, ...],
 ) -> list[ContextEntry]:
     if request.language == "python":
-        text = python_requirements(request, code_dir, deployment, modules)
+        text = python_requirements(request, code_dir, deployment, modules, helpers)
         return [ContextEntry("requirements.txt", data=text)]
     if request.language == "nodejs":
-        package, changed = nodejs_package_json(request, code_dir, deployment, modules)
+        package, changed = nodejs_package_json(request, code_dir, deployment, modules, helpers)
         entries = [package]
         lock = code_dir / "package-lock.json"
         if lock.is_file() and not changed:  # a lock no longer matches merged dependencies
@@ -405,7 +416,9 @@ def plan_context(
     _check_module_helpers(request, benchmark, entries, settings)
     if request.language == "python" and "function/__init__.py" not in entries:
         entries["function/__init__.py"] = ContextEntry("function/__init__.py", data=b"")
-    for entry in _dependency_entries(request, code_dir, deployment, benchmark.modules):
+    extension = HELPER_EXTENSIONS.get(request.language, "")
+    helpers = tuple(m for m in MODULES if f"function/{m}{extension}" in entries)
+    for entry in _dependency_entries(request, code_dir, deployment, benchmark.modules, helpers):
         entries[entry.relpath] = entry
     scripts = tuple(init_scripts(benchmark, request.language))
     init_inputs = _init_inputs(benchmark, request.language) if scripts else ()
