@@ -79,7 +79,7 @@ def data_dir_for(sebs: Path, group: str, name: str, scratch: Path) -> tuple[Path
     real = sebs / "benchmarks-data" / group / name
     if real.is_dir() and any(real.iterdir()):
         return real, "benchmarks-data"
-    target = scratch / "data" / name
+    target = scratch / "benchmarks-data" / group / name
     target.mkdir(parents=True, exist_ok=True)
     made = []
     for rel, maker in STAND_INS.get(name, []):
@@ -137,6 +137,22 @@ def benchmarks(sebs: Path) -> Iterator[tuple[str, str, str, list[str]]]:
             yield config.parent.parent.name, config.parent.name, str(config.parent), langs
 
 
+def provide_project_root(sebs: Path, scratch: Path) -> None:
+    """Some validate_output functions import ``sebs.utils.get_project_root`` to find
+    ``benchmarks-data``; importing SeBS's package would need all of SeBS's dependencies, so a
+    stand-in module answers with the checkout, or the stand-in data's root when it has no data."""
+    import types
+
+    data = sebs / "benchmarks-data"
+    root = sebs if data.is_dir() and any(data.iterdir()) else scratch
+    package = types.ModuleType("sebs")
+    utils = types.ModuleType("sebs.utils")
+    utils.get_project_root = lambda: root  # type: ignore[attr-defined]
+    package.utils = utils  # type: ignore[attr-defined]
+    sys.modules.setdefault("sebs", package)
+    sys.modules.setdefault("sebs.utils", utils)
+
+
 def load_input_module(path: Path) -> Any:
     spec = importlib.util.spec_from_file_location(f"sebs_input_{uuid.uuid4().hex[:6]}", path)
     assert spec and spec.loader
@@ -162,6 +178,44 @@ def prefect_server(home: Path) -> Iterator[str]:
         with contextlib.suppress(OSError):
             os.killpg(process.pid, 15)
         process.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def region_proxy(target_port: int) -> Iterator[int]:
+    """SeBS's local nosql helper signs for region ``None`` (ScyllaDB's Alternator ignores it);
+    moto keys its DynamoDB backends by region. This loopback proxy rewrites the signature's
+    region to us-east-1 and forwards to moto."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import requests
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+            if "Authorization" in headers:
+                headers["Authorization"] = headers["Authorization"].replace("/None/", "/us-east-1/")
+            reply = requests.post(f"http://127.0.0.1:{target_port}{self.path}", data=body, headers=headers, timeout=60)
+            self.send_response(reply.status_code)
+            for key, value in reply.headers.items():
+                if key.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(reply.content)))
+            self.end_headers()
+            self.wfile.write(reply.content)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 class S3Storage:
@@ -195,7 +249,7 @@ def build(args: argparse.Namespace, env: dict[str, str], name: str, language: st
     return result
 
 
-def call(args: argparse.Namespace, docker: Any, s3: Any, dynamo: Any, moto_port: int, group: str,
+def call(args: argparse.Namespace, docker: Any, s3: Any, dynamo: Any, moto_port: int, nosql_port: int, group: str,
          name: str, path: Path, language: str, image: str, scratch: Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
     try:
@@ -218,7 +272,7 @@ def call(args: argparse.Namespace, docker: Any, s3: Any, dynamo: Any, moto_port:
     environment = {
         "PORT": "", "MINIO_ADDRESS": f"127.0.0.1:{moto_port}", "MINIO_ACCESS_KEY": ACCESS_KEY,
         "MINIO_SECRET_KEY": SECRET_KEY, "NOSQL_STORAGE_TYPE": "scylladb",
-        "NOSQL_STORAGE_ENDPOINT": f"127.0.0.1:{moto_port}",
+        "NOSQL_STORAGE_ENDPOINT": f"127.0.0.1:{nosql_port}",
     }
     tables: dict[str, str] = {}
     if hasattr(module, "allocate_nosql"):
@@ -317,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
     scratch = Path(tempfile.mkdtemp(prefix="sebs-suite-"))
     systems = overlay_systems(args.sebs, scratch)
+    provide_project_root(args.sebs, scratch)
     moto_port = free_port()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port)
     moto.start()
@@ -327,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     docker = docker_sdk.from_env(timeout=900)
     results: list[dict[str, Any]] = []
     try:
-        with prefect_server(scratch / "prefect") as api:
+        with prefect_server(scratch / "prefect") as api, region_proxy(moto_port) as nosql_port:
             env = dict(os.environ, PREFECT_API_URL=api, FAASFORGE_HOME=str(scratch / "home"))
             for group, name, path, langs in benchmarks(args.sebs):
                 if wanted and name not in wanted:
@@ -340,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
                         try:
                             row.update(build(args, env, name, language, arch, systems))
                             if "image_uri" in row:
-                                row.update(call(args, docker, s3, dynamo, moto_port, group, name,
+                                row.update(call(args, docker, s3, dynamo, moto_port, nosql_port, group, name,
                                                 Path(path), language, row["image_uri"], scratch))
                         except Exception:  # noqa: BLE001 - the harness itself: keep going
                             row["harness_error"] = traceback.format_exc()[-600:]

@@ -70,11 +70,13 @@ KNOWN_LANGUAGE_DIRS = {"python", "nodejs", "java", "cpp"}
 # - what SeBS's local run image (its Dockerfile.run) installs itself, for every function it runs,
 #   and SeBS's local helpers import: minio (Python); uuid and minio (Node.js). Added when the
 #   image ships that helper (``function/storage.py`` / ``storage.js``): SeBS's 020/030 use storage
-#   without declaring the module;
+#   without declaring the module. Python's minio is 5.0.10, the version SeBS's own tooling pins
+#   (requirements.local.txt): its local helper's download_directory calls list_objects_v2,
+#   which minio 7 no longer has;
 # - the nosql helper's SDK for a benchmark whose config.json ``modules`` has nosql, when the
 #   systems config names none (SeBS's names boto3 for Python).
 LOCAL_RUN_IMAGE_PACKAGES: dict[str, dict[str, Packages]] = {
-    "python": {"storage": Packages(lines=("minio==7.2.20",))},
+    "python": {"storage": Packages(lines=("minio==5.0.10",))},
     "nodejs": {"storage": Packages(versions=(("minio", "7.0.16"), ("uuid", "3.4.0")))},
 }
 LOCAL_MODULE_PACKAGES: dict[str, dict[str, Packages]] = {

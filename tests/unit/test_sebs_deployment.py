@@ -382,3 +382,16 @@ def test_config_error_type_for_bad_package_json(tmp_path: Path) -> None:
     make_benchmark(tmp_path, language="nodejs", files={"package.json": "{not json"})
     with pytest.raises(ConfigError, match="package.json' is not valid JSON"):
         plan_for(tmp_path, PROJECT_SYSTEMS, ImageRequest("local", "900.deps", "nodejs", "18", "x64"))
+
+
+@pytest.mark.parametrize(("files", "expected"), [(["storage.py"], ["minio==5.0.10"]), (["handler.py"], [])])
+def test_local_gets_what_sebs_run_image_installs_for_the_helpers_it_ships(
+    tmp_path: Path, files: list[str], expected: list[str]
+) -> None:
+    make_benchmark(tmp_path)  # no modules declared: SeBS's 020/030 import storage anyway
+    systems = write_systems(tmp_path, {"local.python.deployment": {"files": files}})
+    plan = plan_for(tmp_path, systems, ImageRequest("local", "900.deps", "python", "3.11", "x64"))
+    lines = [x for x in staged_text(plan, "requirements.txt").splitlines() if x and not x.startswith("#")]
+    assert lines == expected
+    other = plan_for(tmp_path, systems, ImageRequest("aws", "900.deps", "python", "3.11", "x64"))
+    assert "minio" not in staged_text(other, "requirements.txt")  # only local's run image does that
