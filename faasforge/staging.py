@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fnmatch
+import functools
 import json
 import logging
 import os
@@ -20,7 +21,7 @@ import subprocess
 import threading
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -66,22 +67,20 @@ HELPER_STEMS = {*MODULES, "setup"}
 ROOT_WRAPPER_FILES = {"openwhisk": {"__main__.py", "index.js"}}
 INIT_SCRIPT = "init.sh"
 KNOWN_LANGUAGE_DIRS = {"python", "nodejs", "java", "cpp"}
-# ``local`` only, each added unless a requirement already names the package:
-# - what SeBS's local run image (its Dockerfile.run) installs itself, for every function it runs,
-#   and SeBS's local helpers import: minio (Python); uuid and minio (Node.js). Added when the
-#   image ships that helper (``function/storage.py`` / ``storage.js``): SeBS's 020/030 use storage
-#   without declaring the module. Python's minio is 5.0.10, the version SeBS's own tooling pins
-#   (requirements.local.txt): its local helper's download_directory calls list_objects_v2,
-#   which minio 7 no longer has;
-# - the nosql helper's SDK for a benchmark whose config.json ``modules`` has nosql, when the
-#   systems config names none (SeBS's names boto3 for Python).
-LOCAL_RUN_IMAGE_PACKAGES: dict[str, dict[str, Packages]] = {
-    "python": {"storage": Packages(lines=("minio==5.0.10",))},
-    "nodejs": {"storage": Packages(versions=(("minio", "7.0.16"), ("uuid", "3.4.0")))},
-}
-LOCAL_MODULE_PACKAGES: dict[str, dict[str, Packages]] = {
-    "python": {"nosql": Packages(lines=("boto3==1.28.3",))},
-    "nodejs": {"nosql": Packages(versions=(("aws-sdk", "2.1692.0"),))},
+# ``local`` only: SeBS runs local functions in its own run image, which installs the helpers'
+# SDKs itself (its Dockerfile.run: minio for Python; uuid and minio for Node.js); faasforge builds
+# the function image, so it adds them. For SeBS's helpers (from the benchmarks dir's wrappers/):
+# these; for faasforge's own: its own config's ``module_packages``. The storage helper's always
+# when the image ships it (SeBS's 020/030 use storage without declaring the module), the nosql
+# helper's for the nosql module. Each skipped when a line above already names the package.
+# Python's minio is 5.0.10, the version SeBS's own tooling pins (requirements.local.txt): SeBS's
+# local helper's download_directory calls list_objects_v2, which minio 7 no longer has.
+SEBS_LOCAL_HELPER_PACKAGES: dict[str, dict[str, Packages]] = {
+    "python": {"storage": Packages(lines=("minio==5.0.10",)), "nosql": Packages(lines=("boto3==1.28.3",))},
+    "nodejs": {
+        "storage": Packages(versions=(("minio", "7.0.16"), ("uuid", "3.4.0"))),
+        "nosql": Packages(versions=(("aws-sdk", "2.1692.0"),)),
+    },
 }
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
@@ -156,27 +155,41 @@ def nodejs_package_file(request: ImageRequest, code_dir: Path) -> Path | None:
 
 
 def deployment_packages(
-    request: ImageRequest, deployment: Deployment, modules: tuple[str, ...], helpers: tuple[str, ...] = ()
+    request: ImageRequest, deployment: Deployment, modules: tuple[str, ...],
+    helpers: Mapping[str, bool] | None = None,
 ) -> list[tuple[str, Packages]]:
     """(origin, packages) the image adds: the deployment's ``packages``, its ``module_packages``
-    of each module, then (``local`` only) what SeBS's local run image would have installed for
-    the ``helpers`` the image ships (``storage``, ``nosql``) and the nosql module's SDK."""
+    of each module, then (``local`` only) the SDKs of the ``helpers`` it ships (helper name →
+    whether it is faasforge's own; see SEBS_LOCAL_HELPER_PACKAGES)."""
     found = [
         (f"systems config {request.platform}.languages.{request.language}.deployment.{key}", packages)
         for key, packages in deployment.packages_for(modules)
     ]
-    if request.platform == "local":
-        run_image = LOCAL_RUN_IMAGE_PACKAGES.get(request.language, {})
-        found += [
-            (f"faasforge: SeBS's local run image installs these for its {helper} helper", run_image[helper])
-            for helper in helpers if helper in run_image
-        ]
-        per_module = LOCAL_MODULE_PACKAGES.get(request.language, {})
-        found += [
-            (f"faasforge: the {module} helper's SDK", per_module[module])
-            for module in modules if module in per_module
-        ]
+    if request.platform != "local":
+        return found
+    for helper, own in (helpers or {}).items():
+        if helper != "storage" and helper not in modules:
+            continue
+        if own:
+            packages = _own_module_packages(request.language).get(helper)
+            origin = f"faasforge: its own local {helper} helper's SDK (faasforge's systems.json)"
+        else:
+            packages = SEBS_LOCAL_HELPER_PACKAGES.get(request.language, {}).get(helper)
+            origin = f"faasforge: what SeBS's local run image installs for its {helper} helper"
+        if packages:
+            found.append((origin, packages))
     return found
+
+
+@functools.lru_cache(maxsize=4)
+def _own_module_packages(language: str) -> Mapping[str, Packages]:
+    from faasforge.resources import config_dir
+    from faasforge.systems import Systems
+
+    systems = Systems.load(config_dir() / "systems.json")
+    if "local" not in systems.platforms() or language not in systems.languages("local"):
+        return {}
+    return systems.deployment("local", language).module_packages
 
 
 def requirement_name(line: str) -> str | None:
@@ -190,7 +203,7 @@ def requirement_name(line: str) -> str | None:
 
 def python_requirements(
     request: ImageRequest, code_dir: Path, deployment: Deployment, modules: tuple[str, ...],
-    helpers: tuple[str, ...] = (),
+    helpers: Mapping[str, bool] | None = None,
 ) -> bytes:
     """The one requirements.txt the image installs: the benchmark's files by SeBS's rule, then the
     deployment packages (SeBS appends those too). Packages of faasforge's ``local`` additions are
@@ -216,7 +229,7 @@ def python_requirements(
 
 def nodejs_package_json(
     request: ImageRequest, code_dir: Path, deployment: Deployment, modules: tuple[str, ...],
-    helpers: tuple[str, ...] = (),
+    helpers: Mapping[str, bool] | None = None,
 ) -> tuple[ContextEntry, bool]:
     """The staged package.json: the benchmark's (package.json.{v} or package.json) with the
     deployment packages merged into ``dependencies`` (a deployment version wins, as in SeBS;
@@ -256,7 +269,7 @@ def nodejs_package_json(
 
 def _dependency_entries(
     request: ImageRequest, code_dir: Path, deployment: Deployment, modules: tuple[str, ...],
-    helpers: tuple[str, ...],
+    helpers: Mapping[str, bool],
 ) -> list[ContextEntry]:
     if request.language == "python":
         text = python_requirements(request, code_dir, deployment, modules, helpers)
@@ -419,7 +432,12 @@ def plan_context(
     if request.language == "python" and "function/__init__.py" not in entries:
         entries["function/__init__.py"] = ContextEntry("function/__init__.py", data=b"")
     extension = HELPER_EXTENSIONS.get(request.language, "")
-    helpers = tuple(m for m in MODULES if f"function/{m}{extension}" in entries)
+    own_dir = settings.wrappers_dir / request.platform / request.language
+    helpers = {  # helper → faasforge's own (else the benchmarks dir's, SeBS's)
+        m: entry.source is not None and entry.source.is_relative_to(own_dir)
+        for m in MODULES
+        if (entry := entries.get(f"function/{m}{extension}")) is not None
+    }
     for entry in _dependency_entries(request, code_dir, deployment, benchmark.modules, helpers):
         entries[entry.relpath] = entry
     scripts = tuple(init_scripts(benchmark, request.language))

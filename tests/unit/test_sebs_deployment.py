@@ -384,14 +384,23 @@ def test_config_error_type_for_bad_package_json(tmp_path: Path) -> None:
         plan_for(tmp_path, PROJECT_SYSTEMS, ImageRequest("local", "900.deps", "nodejs", "18", "x64"))
 
 
-@pytest.mark.parametrize(("files", "expected"), [(["storage.py"], ["minio==5.0.10"]), (["handler.py"], [])])
-def test_local_gets_what_sebs_run_image_installs_for_the_helpers_it_ships(
-    tmp_path: Path, files: list[str], expected: list[str]
-) -> None:
+@pytest.mark.parametrize("helper", ["sebs", "own", "none"])
+def test_local_gets_the_sdk_of_the_storage_helper_it_ships(tmp_path: Path, helper: str) -> None:
     make_benchmark(tmp_path)  # no modules declared: SeBS's 020/030 import storage anyway
+    if helper == "sebs":
+        theirs = tmp_path / "wrappers" / "local" / "python"
+        theirs.mkdir(parents=True)
+        (theirs / "storage.py").write_text("import minio\n")
+    files = ["handler.py"] if helper == "none" else ["storage.py"]
     systems = write_systems(tmp_path, {"local.python.deployment": {"files": files}})
     plan = plan_for(tmp_path, systems, ImageRequest("local", "900.deps", "python", "3.11", "x64"))
     lines = [x for x in staged_text(plan, "requirements.txt").splitlines() if x and not x.startswith("#")]
+    own = Systems.load(PROJECT_SYSTEMS).deployment("local", "python").module_packages.get("storage")
+    expected = {
+        "sebs": ["minio==5.0.10"],  # what SeBS's local run image gives its helper (the API it uses)
+        "own": list(own.lines) if own else [],  # faasforge's helper: faasforge's own pin
+        "none": [],
+    }[helper]
     assert lines == expected
     other = plan_for(tmp_path, systems, ImageRequest("aws", "900.deps", "python", "3.11", "x64"))
-    assert "minio" not in staged_text(other, "requirements.txt")  # only local's run image does that
+    assert "minio==5" not in staged_text(other, "requirements.txt")  # only local's run image does that
