@@ -50,6 +50,15 @@ function uniqueName(file) {
   return path.posix.join(name.dir, `${name.name}.${suffix}${name.ext}`);
 }
 
+function collect(readable) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    readable.on('data', (chunk) => chunks.push(Buffer.from(chunk)));
+    readable.on('end', () => resolve(Buffer.concat(chunks)));
+    readable.on('error', reject);
+  });
+}
+
 class storage {
   get client() {
     if (!this._client) {
@@ -81,11 +90,13 @@ class storage {
     await Promise.all(keys.map((key) => this.download(bucket, key, path.join(downloadPath, key))));
   }
 
+  // What is written is collected, then stored with one PutObject of known length (MinIO's
+  // client would otherwise go multipart, which some S3 servers answer in ways it cannot parse).
   uploadStream(bucket, file) {
     const key = uniqueName(file);
     const writable = new stream.PassThrough();
-    const promise = Promise.resolve()
-      .then(() => this.client.putObject(bucket, key, writable))
+    const promise = collect(writable)
+      .then((body) => this.client.putObject(bucket, key, body, body.length))
       .then(() => key);
     return [writable, promise, key];
   }
