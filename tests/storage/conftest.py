@@ -1,7 +1,8 @@
 """Servers and packages for the storage/nosql helper tests, all on 127.0.0.1 (moto's S3/DynamoDB
 server is the shared ``moto_storage`` fixture of tests/conftest.py):
 
-- ``node_modules``: every platform's Node.js ``deployment.packages`` of config/systems.json,
+- ``node_modules``: every platform's Node.js ``deployment`` packages (and module_packages) of
+  config/systems.json,
   installed once per pin set with npm into pytest's cache;
 - ``gcs_emulator``: gcp-storage-emulator (Python, in memory) for Cloud Storage;
 - ``azurite``: Microsoft's Azurite Blob service (npm, cached the same way, in memory).
@@ -26,7 +27,8 @@ def helper_packages() -> dict[str, str]:
     merged: dict[str, str] = {}
     for name, platform in systems.items():
         deployment = platform.get("languages", {}).get("nodejs", {}).get("deployment", {}) if name != "general" else {}
-        for package, version in (deployment.get("packages") or {}).items():
+        maps = [deployment.get("packages") or {}, *(deployment.get("module_packages") or {}).values()]
+        for package, version in (item for mapping in maps for item in mapping.items()):
             if merged.get(package, version) != version:
                 raise AssertionError(f"{package}: two pins in config/systems.json ({merged[package]}, {version})")
             merged[package] = version

@@ -63,7 +63,8 @@ def expected_results(requests):
             items.pop(request["item"], None)
             results.append({})
         elif op == "list":
-            open_items = sorted((k for k, v in items.items() if not v["done"]), key=lambda k: (-items[k]["priority"], k))
+            open_items = [k for k, v in items.items() if not v["done"]]
+            open_items.sort(key=lambda k: (-items[k]["priority"], k))
             results.append({
                 "items": sorted(items),
                 "open": open_items,
@@ -79,7 +80,8 @@ def validate_output(data_dir, input_config, output, language, storage=None):
         return f"result is not a list: {results!r}"
     if len(results) != len(expected):
         return f"{len(results)} results for {len(expected)} requests"
-    for index, (got, want) in enumerate(zip(results, expected)):
+    for index, want in enumerate(expected):
+        got = results[index]
         if got != want:
             return f"request {index} ({input_config['requests'][index]['op']}): expected {want!r}, got {got!r}"
     return None
