@@ -1,10 +1,13 @@
-"""Loading faasforge's own wrapper helpers the way a function image holds them."""
+"""Shared by the storage tests: faasforge's own helpers loaded as an image holds them, the Node.js
+driver, and SeBS's input preparation for the samples."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
+import subprocess
 import uuid
 from pathlib import Path
 from types import ModuleType
@@ -12,7 +15,7 @@ from types import ModuleType
 from tests.conftest import ROOT
 
 WRAPPERS = ROOT / "wrappers"
-PLATFORMS = ("local", "aws", "gcp", "azure", "openwhisk")
+DRIVER = Path(__file__).with_name("drive.js")
 
 
 def helper_path(platform: str, language: str, name: str) -> Path:
@@ -87,3 +90,15 @@ class SeBSInput:
 
     def validate(self, output: dict, language: str) -> str | None:
         return self.module.validate_output(None, self.config, output, language, self)
+
+
+def drive(node_modules: Path, scenario: str, helper: Path, env: dict[str, str], args: dict | None = None) -> dict:
+    """Run a drive.js scenario (storage or nosql) with only ``env``'s storage settings."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MINIO_", "NOSQL_"))}
+    done = subprocess.run(
+        ["node", str(DRIVER), scenario, str(helper), json.dumps(args or {})],
+        env=base | env | {"NODE_PATH": str(node_modules), "AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE": "1"},
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.storage.support import helper_path, is_unique_name_of, load_python_helper
-from tests.storage.test_nodejs_helpers import drive
+from tests.storage.support import drive, helper_path, is_unique_name_of, load_python_helper
 
 FILES = {"data/a.txt": b"a", "data/sub/b.txt": b"bb", "other/x.txt": b"x"}
 

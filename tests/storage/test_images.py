@@ -27,7 +27,9 @@ def sample_images(local_registry: str, tmp_path_factory: pytest.TempPathFactory)
     """(benchmark, language) → image URI, from one ``faasforge build`` of both samples, both languages."""
     home = tmp_path_factory.mktemp("faasforge-home")
     repository = f"faasforge-test-storage-{os.getpid()}"
-    env = dict(os.environ, FAASFORGE_HOME=str(home), FAASFORGE_STAGING_DIR=str(home / "staging"))
+    # The CLI starts a Prefect server of its own: give it time on a busy 2-core machine.
+    env = dict(os.environ, FAASFORGE_HOME=str(home), FAASFORGE_STAGING_DIR=str(home / "staging"),
+               PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180")
     done = subprocess.run(
         [sys.executable, "-m", "faasforge", "build", "--benchmark", ",".join(SAMPLES), "--platform", "local",
          "--arch", "x64", "--registry", local_registry, "--repository", repository, "--json", "--concurrency", "1"],

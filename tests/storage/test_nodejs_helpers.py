@@ -3,28 +3,13 @@ run by the host's node with the pinned packages of config/systems.json (tests/st
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.storage.support import helper_path, is_unique_name_of
+from tests.storage.support import drive, helper_path, is_unique_name_of
 
-DRIVER = Path(__file__).with_name("drive.js")
 S3_PLATFORMS = ("local", "openwhisk", "aws")
-
-
-def drive(node_modules: Path, scenario: str, helper: Path, env: dict[str, str], args: dict | None = None) -> dict:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MINIO_", "NOSQL_"))}
-    done = subprocess.run(
-        ["node", str(DRIVER), scenario, str(helper), json.dumps(args or {})],
-        env=base | env | {"NODE_PATH": str(node_modules), "AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE": "1"},
-        capture_output=True, text=True, timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.parametrize("platform", S3_PLATFORMS)
