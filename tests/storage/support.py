@@ -56,12 +56,12 @@ class SeBSInput:
     input/output prefixes, one DynamoDB table per ``allocate_nosql`` entry, then ``generate_input``
     with upload and nosql functions of SeBS's signatures; ``validate`` runs its validate_output."""
 
-    def __init__(self, benchmark_dir: Path, size: str, server) -> None:
+    def __init__(self, benchmark_dir: Path, size: str, server, data_dir: Path | None = None) -> None:
         self.server = server
         self.name = benchmark_dir.name
         self.module = load_input_module(benchmark_dir)
         self.bucket = server.make_bucket()
-        inputs, outputs = self.module.buckets_count()
+        inputs, outputs = getattr(self.module, "buckets_count", lambda: (0, 0))()
         self.input_paths = [f"{self.name}-{i}-input" for i in range(inputs)]
         self.output_paths = [f"{self.name}-{i}-output" for i in range(outputs)]
         self.tables: dict[str, str] = {}
@@ -69,7 +69,8 @@ class SeBSInput:
         for table, keys in allocate().items():
             self.tables[table] = server.make_table(keys["primary_key"], keys["secondary_key"])
         self.config = self.module.generate_input(
-            None, size, self.bucket, self.input_paths, self.output_paths, self.upload, self.nosql_upload
+            str(data_dir) if data_dir else None, size, self.bucket, self.input_paths, self.output_paths, self.upload,
+            self.nosql_upload,
         )
 
     def upload(self, bucket_index: int, key: str, filepath: str) -> None:
