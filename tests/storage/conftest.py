@@ -120,5 +120,9 @@ def azurite(request: pytest.FixtureRequest, node_modules: Path) -> Iterator[str]
         yield (f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
                f"BlobEndpoint=http://127.0.0.1:{port}/{AZURITE_ACCOUNT};")
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        process.terminate()  # Azurite closes gracefully, waiting for idle keep-alive connections
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)
