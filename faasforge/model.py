@@ -82,6 +82,10 @@ class ContextPlan:
     base_image: str
     dockerfile_source: str
     content_hash: str
+    # SeBS's init.sh scripts (relative to the benchmark dir), run on the staged copy in order, and
+    # the benchmark files they run next to (hashed; never part of the image themselves).
+    init_scripts: tuple[str, ...] = ()
+    init_inputs: tuple[ContextEntry, ...] = ()
 
     @property
     def hash12(self) -> str:

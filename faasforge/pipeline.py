@@ -10,6 +10,7 @@ through a :class:`Workspace` (settings, systems config, catalog, a ``RegistrySou
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -66,7 +67,10 @@ class Workspace:
 
     @classmethod
     def from_settings(cls, settings: Settings, registries: RegistrySource) -> Workspace:
-        return cls(settings=settings, systems=Systems.load(settings.systems_config), registries=registries)
+        systems = Systems.load(settings.systems_config)
+        if settings.sebs_version is None:  # sebs-style tags name the systems config's SeBS version
+            settings = dataclasses.replace(settings, sebs_version=systems.sebs_version())
+        return cls(settings=settings, systems=systems, registries=registries)
 
     def registry(self, platform: str) -> Registry:
         with self._lock:
@@ -173,6 +177,7 @@ def resolve_image(request: ImageRequest, ws: Workspace) -> ResolvedImage:
         base_image=base_image,
         builder_image=ws.systems.builder_image(request),
         base_repository=ws.systems.base_repository(),
+        deployment=ws.systems.deployment(request.platform, request.language),
     )
     return ResolvedImage(request=request, plan=plan, name=registry.registry_name(request, plan.content_hash))
 

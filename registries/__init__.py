@@ -106,7 +106,12 @@ ADAPTERS: dict[str, Factory] = {
 def make_registry(platform: str, settings: Settings) -> Registry:
     """The adapter for ``platform``, configured from settings, the registries config and the
     environment."""
-    naming = NamingOptions(tag_style=settings.tag_style, sebs_version=settings.sebs_version)
+    sebs_version = settings.sebs_version
+    if sebs_version is None:
+        from faasforge.systems import Systems
+
+        sebs_version = Systems.load(settings.systems_config).sebs_version()
+    naming = NamingOptions(tag_style=settings.tag_style, sebs_version=sebs_version)
     try:
         factory = ADAPTERS[platform]
     except KeyError:

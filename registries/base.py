@@ -18,7 +18,7 @@ class NamingOptions:
 
     tag_style: str = "hash"
     prefix: str | None = None
-    sebs_version: str = "1.2.0"
+    sebs_version: str = "unknown"  # general.SeBS_version of the systems config in use
 
 
 class NamedRegistry:
