@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from faasforge import languages
 from faasforge.benchmarks import Benchmark
 from faasforge.errors import ConfigError, StagingError, UsageError
 from faasforge.hashing import context_hash, directory_hash
@@ -194,7 +195,10 @@ def plan_context(
         entries["function/__init__.py"] = ContextEntry("function/__init__.py", data=b"")
     for entry in _dependency_entries(request, code_dir):
         entries[entry.relpath] = entry
-    entries["Dockerfile"] = ContextEntry("Dockerfile", source=dockerfile)
+    if languages.handles(request.language):  # Java and C++ lay out their own context
+        entries = languages.stage(request, benchmark, settings, code_dir, dockerfile, dockerfile_source, builder_image,
+                                   base_repository)
+    entries.setdefault("Dockerfile", ContextEntry("Dockerfile", source=dockerfile))
     entries[".dockerignore"] = ContextEntry(".dockerignore", data=DOCKERIGNORE)
     ca = settings.ca_bundle
     if ca is not None and not ca.is_file():
