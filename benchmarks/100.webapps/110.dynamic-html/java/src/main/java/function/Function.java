@@ -31,14 +31,17 @@ public class Function {
 
     public Map<String, Object> handler(Map<String, Object> event) {
         String name = String.valueOf(event.getOrDefault("username", "anonymous"));
-        Object size = event.getOrDefault("random_len", 10);
-        if (!(size instanceof Integer) || (Integer) size < 0 || (Integer) size > MAX_NUMBERS) {
+        Object value = event.getOrDefault("random_len", 10);
+        // JSON libraries differ: Jackson reads 5 as an Integer, Gson (OpenWhisk) as a Double 5.0.
+        double number = value instanceof Number ? ((Number) value).doubleValue() : -1;
+        if (number != Math.rint(number) || number < 0 || number > MAX_NUMBERS) {
             throw new IllegalArgumentException(
-                "'random_len' must be an integer in [0, " + MAX_NUMBERS + "], got " + size);
+                "'random_len' must be an integer in [0, " + MAX_NUMBERS + "], got " + value);
         }
+        int size = (int) number;
         Object seed = event.get("seed");
         Random rng = seed instanceof Number ? new Random(((Number) seed).longValue()) : new Random();
-        List<Integer> numbers = sample(rng, (Integer) size);
+        List<Integer> numbers = sample(rng, size);
         long sum = 0;
         for (int n : numbers) {
             sum += n;
@@ -48,7 +51,11 @@ public class Function {
         scope.put("cur_time", LocalDateTime.now().toString());
         scope.put("random_numbers", numbers);
         StringWriter html = new StringWriter();
-        TEMPLATE.execute(html, scope).flush();
+        try {
+            TEMPLATE.execute(html, scope).flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
 
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("result", html.toString());

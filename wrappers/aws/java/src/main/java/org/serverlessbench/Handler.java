@@ -2,7 +2,6 @@ package org.serverlessbench;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import function.Function;
 
@@ -55,7 +54,7 @@ public class Handler implements RequestHandler<Map<String, Object>, Map<String, 
         response.put("statusCode", 200);
         try {
             response.put("body", MAPPER.writeValueAsString(body));
-        } catch (JsonProcessingException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("the function's result is not JSON-serialisable", e);
         }
         return response;
