@@ -231,6 +231,8 @@ def context_entries(inp: StageInput) -> list[ContextEntry]:
         )
     entries: dict[str, ContextEntry] = {}
     for rel, real in inp.code_files():
+        if rel.split("/", 1)[0] == "target":  # Maven's output of a local build
+            continue
         entries[f"function/{rel}"] = ContextEntry(f"function/{rel}", source=real, executable=_executable(real))
     for rel, real in inp.wrappers.items():  # the wrapper's src/ merges into the benchmark's
         entries[f"function/{rel}"] = ContextEntry(f"function/{rel}", source=real, executable=_executable(real))
