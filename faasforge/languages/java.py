@@ -9,6 +9,8 @@ Staged context (the Dockerfile templates in ``dockerfiles/{platform}/java/`` rea
     function/...              the benchmark's other files (templates/, resources)
     maven/settings.xml        Maven settings: the local repository, and Debian's repository as the
                               mirror of everything in ``debian`` mode
+    maven/TrustStore.java     adds the build's CA bundle to the JDK's trust store (Maven Central
+                              behind a TLS-inspecting proxy; the dependency stage only)
 
 ``FAASFORGE_MAVEN`` picks where Maven resolves: ``central`` (Maven Central, as SeBS), ``debian``
 (``file:///usr/share/maven-repo`` in the build image: no network), or ``auto`` (default):
@@ -89,6 +91,38 @@ def settings_xml(mode: str) -> bytes:
   <interactiveMode>false</interactiveMode>{mirror}
 </settings>
 """.encode()
+
+
+# Maven Central behind a TLS-inspecting proxy: the build's CA bundle joins the JDK's own trust
+# store, in one JVM (keytool takes one certificate per run). Java 8 compatible.
+TRUST_STORE_JAVA = b"""import java.io.*;
+import java.nio.file.*;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.*;
+
+public class TrustStore {
+    public static void main(String[] args) throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        Path jdk = Paths.get(System.getProperty("java.home"), "lib", "security", "cacerts");
+        try (InputStream in = Files.newInputStream(jdk)) {
+            store.load(in, "changeit".toCharArray());
+        } catch (IOException | GeneralSecurityException e) {
+            store.load(null, null);
+        }
+        int added = 0;
+        try (InputStream in = new BufferedInputStream(new FileInputStream(args[0]))) {
+            for (Certificate cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                store.setCertificateEntry("faasforge-" + added++, cert);
+            }
+        }
+        try (OutputStream out = new FileOutputStream(args[1])) {
+            store.store(out, "faasforge".toCharArray());
+        }
+        System.out.println("faasforge: " + added + " certificates of the build's CA bundle trusted");
+    }
+}
+"""
 
 
 def _packages(deployment: dict[str, object], where: str) -> list[tuple[str, str, str]]:
@@ -239,6 +273,7 @@ def context_entries(inp: StageInput) -> list[ContextEntry]:
     maven = plan_maven(inp, pom_path)
     entries["function/pom.xml"] = ContextEntry("function/pom.xml", data=maven.pom)
     entries["maven/settings.xml"] = ContextEntry("maven/settings.xml", data=maven.settings)
+    entries["maven/TrustStore.java"] = ContextEntry("maven/TrustStore.java", data=TRUST_STORE_JAVA)
     return list(entries.values())
 
 
