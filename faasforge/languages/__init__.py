@@ -18,8 +18,9 @@ from typing import Any
 from faasforge.benchmarks import Benchmark
 from faasforge.model import ContextEntry, ImageRequest
 from faasforge.settings import Settings
+from faasforge.systems import Deployment
 
-__all__ = ["LANGUAGES", "StageInput", "context_entries", "handles", "language_section", "stage"]
+__all__ = ["LANGUAGES", "StageInput", "context_entries", "handles", "language_section", "sebs_version", "stage"]
 
 # The benchmark's own files that never enter function/: its Dockerfile and SeBS's data scripts.
 NOT_CODE = {"Dockerfile", "Dockerfile.function", "init.sh"}
@@ -81,15 +82,18 @@ def stage(
     dockerfile_source: str,
     builder_image: str,
     base_repository: str = "",
+    deployment: Deployment | None = None,
 ) -> dict[str, ContextEntry]:
-    """The context's files for a Java or C++ image (a ``Dockerfile`` entry replaces the template)."""
+    """The context's files for a Java or C++ image (a ``Dockerfile`` entry replaces the template).
+
+    ``deployment`` (the parsed section) selects the wrapper files as for the other languages."""
     from faasforge.staging import wrapper_files
 
     inp = StageInput(
         request=request,
         benchmark=benchmark,
         code_dir=code_dir,
-        wrappers=wrapper_files(request, settings),
+        wrappers=wrapper_files(request, settings, deployment),
         language_section=language_section(settings.systems_config, request.platform, request.language),
         builder_image=builder_image,
         dockerfile=dockerfile,
@@ -107,6 +111,26 @@ def language_section(systems_config: Path, platform: str, language: str) -> dict
     except OSError:
         return {}
     return _language_section(str(systems_config), stat.st_mtime_ns, platform, language)
+
+
+def sebs_version(settings: Settings) -> str:
+    """The SeBS version dependency images are tagged with: the setting, else general.SeBS_version."""
+    if settings.sebs_version:
+        return settings.sebs_version
+    try:
+        stat = settings.systems_config.stat()
+    except OSError:
+        return "unknown"
+    return _sebs_version(str(settings.systems_config), stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _sebs_version(path: str, _mtime: int) -> str:
+    try:
+        version = json.loads(Path(path).read_text(encoding="utf-8"))["general"]["SeBS_version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return "unknown"  # SeBS's own fallback
+    return str(version)
 
 
 @lru_cache(maxsize=64)

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from faasforge.errors import ConfigError, InvalidValue, UsageError
-from faasforge.languages import StageInput
+from faasforge.languages import StageInput, sebs_version
 from faasforge.model import ContextEntry
 
 __all__ = [
@@ -255,7 +255,7 @@ def context_entries(inp: StageInput) -> list[ContextEntry]:
         if inp.dockerfile_source == "template":
             repository = str(inp.language_section.get("dependency_images") or inp.base_repository)
             dockerfile = render_aws_dockerfile(
-                inp.dockerfile.read_text(encoding="utf-8"), deps, repository, inp.settings.sebs_version
+                inp.dockerfile.read_text(encoding="utf-8"), deps, repository, sebs_version(inp.settings)
             )
             entries["Dockerfile"] = ContextEntry("Dockerfile", data=dockerfile.encode())
     else:

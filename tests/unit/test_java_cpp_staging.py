@@ -138,8 +138,9 @@ def test_aws_cpp_dockerfile_names_sebs_dependency_images(benchmarks_dir: Path) -
     request = ImageRequest("aws", "501.graph-pagerank", "cpp", "all", "x64")
     staged = files(plan(request, benchmarks_dir))
     dockerfile = staged["Dockerfile"].decode()
+    version = json.loads(SYSTEMS.read_text())["general"]["SeBS_version"]
     for name in ("runtime", "boost", "rapidjson", "igraph", "opencv"):
-        assert f"FROM spcleth/serverless-benchmarks:dependencies-{name}.aws.cpp.all-1.2.0 AS {name}" in dockerfile
+        assert f"FROM spcleth/serverless-benchmarks:dependencies-{name}.aws.cpp.all-{version} AS {name}" in dockerfile
     assert "COPY --from=opencv /opt/opencv /opt/opencv" in dockerfile
     assert "{{" not in dockerfile and 'ENTRYPOINT ["/build/benchmark"]' in dockerfile
     cmake = staged["CMakeLists.txt"].decode()
