@@ -77,14 +77,15 @@ def test_java_code_edit_reuses_the_resolved_maven_dependencies(engine: Any, benc
     request = ImageRequest("local", "010.sleep", "java", "17", "x64")
     first = build(engine, request, benchmarks_dir, f"{tag}:first")
     code = benchmarks_dir / "000.microbenchmarks/010.sleep/java/src/main/java/function/Function.java"
+    edit = uuid.uuid4().hex  # unique: an edit built before would come from the engine's cache
     code.write_text(code.read_text().replace('result.put("result", value);',
-                                             'result.put("result", value);\n        result.put("edited", true);'))
+                                             f'result.put("result", value);\n        result.put("edited", "{edit}");'))
     second = build(engine, request, benchmarks_dir, f"{tag}:second")
     assert second.cached("mkdir -p src/main/java")  # the pom-only `mvn package`: Maven's resolved deps
     assert not second.cached("-o -DskipTests package")  # the code itself compiled again, offline
     assert second.result.image_id != first.result.image_id
     reply = call_local(engine, second.result.image_id, {"sleep": 0})
-    assert reply["result"]["output"] == {"result": 0, "edited": True}
+    assert reply["result"]["output"] == {"result": 0, "edited": edit}
 
 
 def test_cpp_local_images_answer_and_reuse_the_built_wrapper(engine: Any, benchmarks_dir: Path, tag: str) -> None:
@@ -93,7 +94,7 @@ def test_cpp_local_images_answer_and_reuse_the_built_wrapper(engine: Any, benchm
     reply = call_local(engine, first.result.image_id, {"sleep": 0.01})
     assert reply["result"]["output"] == {"result": 0.01} and reply["is_cold"] is True
     code = benchmarks_dir / "000.microbenchmarks/010.sleep/cpp/main.cpp"
-    code.write_text(code.read_text() + "\n// a code-only edit\n")
+    code.write_text(code.read_text() + f"\n// a code-only edit {uuid.uuid4().hex}\n")
     second = build(engine, request, benchmarks_dir, f"{tag}:second")
     assert second.cached("--target faasforge_wrapper")  # the wrapper library and Debian's libraries
     assert not second.cached("--target benchmark")
