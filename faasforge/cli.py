@@ -88,6 +88,23 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--matrix", type=Path, help="plan a TOML matrix file instead of the flags")
     _common(plan)
     plan.add_argument("--force", action="store_true", help="plan as if --force were given")
+    invoke = sub.add_parser(
+        "invoke", help="run an image locally under its platform's contract and call it",
+        description="Run IMAGE under its platform's contract (local/gcp: HTTP on $PORT; aws: the Lambda "
+        "Runtime API served here; openwhisk: /init + /run; azure: the Functions host's HTTP route) and "
+        "print each reply with its timings. The container is always removed.",
+    )
+    invoke.add_argument("image", help="image reference in the engine (e.g. a tag faasforge built)")
+    invoke.add_argument("--event", default="{}", help="the event: a JSON object, or @FILE (default {})")
+    invoke.add_argument(
+        "--env", action="append", default=[], metavar="KEY=VALUE",
+        help="environment variable for the container, e.g. storage settings (repeatable)",
+    )
+    invoke.add_argument("--calls", type=int, default=1, help="calls to make: the first cold, the rest warm (default 1)")
+    invoke.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for start-up and for each call")
+    invoke.add_argument("--platform", help="the image's platform when it has no org.faasforge.platform label")
+    invoke.add_argument("--language", help="the image's language when it has no org.faasforge.language label")
+    invoke.add_argument("--json", action="store_true", help="print the whole invocation as JSON")
     images = sub.add_parser("images", help="list the catalog of published images")
     images.add_argument("--platform", help="only this platform")
     images.add_argument("--benchmark", help="only this benchmark")
@@ -260,6 +277,38 @@ def cmd_build_matrix(args: argparse.Namespace) -> int:
     return _run_build(args, args.matrix)
 
 
+def cmd_invoke(args: argparse.Namespace) -> int:
+    from faasforge.invoke import Call, invoke_image, parse_env, parse_event
+
+    event = parse_event(args.event)
+    env = parse_env(args.env)
+
+    def show(call: Call) -> None:
+        if args.json:
+            return
+        kind = "cold" if call.cold else "warm"
+        print(f"call {call.number} ({kind}): {call.status} in {call.seconds:.3f} s")
+        print(json.dumps(call.reply, indent=2, default=str) if not isinstance(call.reply, str) else call.reply)
+
+    result = invoke_image(
+        args.image, event, env=env, calls=args.calls, timeout=args.timeout,
+        platform=args.platform, language=args.language, on_call=show,
+    )
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2, default=str))
+    else:
+        print(f"{result.platform} {result.language} image ready after {result.ready_seconds:.3f} s", file=sys.stderr)
+    failed = [c for c in result.calls if not c.ok]
+    if failed:
+        print(
+            f"faasforge: error: {len(failed)} of {len(result.calls)} calls failed (first: call "
+            f"{failed[0].number} answered {failed[0].status})",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
 def cmd_images(args: argparse.Namespace) -> int:
     from faasforge.catalog import Catalog
     from faasforge.settings import faasforge_home
@@ -304,7 +353,10 @@ def _print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     console.print(table)
 
 
-COMMANDS = {"build": cmd_build, "build-matrix": cmd_build_matrix, "plan": cmd_plan, "images": cmd_images}
+COMMANDS = {
+    "build": cmd_build, "build-matrix": cmd_build_matrix, "plan": cmd_plan, "images": cmd_images,
+    "invoke": cmd_invoke,
+}
 
 
 def _report(message: str, log_path: Path | None) -> None:
