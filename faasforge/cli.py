@@ -76,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     _common(build)
     build.add_argument("--force", action="store_true", help="rebuild even if the registry holds the tag")
     build.add_argument("--concurrency", type=int, default=None, help="images built at once (default 2)")
+    build.add_argument(
+        "--smoke", metavar="EVENT",
+        help="after the push, call each built image once with EVENT (JSON or @FILE) under its platform's "
+        "contract (as `faasforge invoke`); an image that does not answer is marked failed",
+    )
     _verbose(build)
     matrix = sub.add_parser("build-matrix", help="build every image of a TOML matrix file")
     matrix.add_argument("matrix", type=Path, help="matrix file (see config/matrix.example.toml)")
@@ -219,6 +224,11 @@ def _run_build(args: argparse.Namespace, matrix_path: Path | None) -> int:
             f"matrix {str(matrix_path)!r} selects no image that a platform can build (every cell "
             "was left out); allowed: cells whose platform offers the language, version and architecture"
         )
+    smoke = getattr(args, "smoke", None)
+    if smoke is not None:
+        from faasforge.invoke import parse_event
+
+        smoke = parse_event(smoke, "--smoke")
     for request in requests:  # every name, file and hash decided before anything runs
         resolve_image(request, ws)
     concurrency = args.concurrency or file_concurrency or 2
@@ -228,8 +238,18 @@ def _run_build(args: argparse.Namespace, matrix_path: Path | None) -> int:
         "benchmarks_dir": str(ws.settings.benchmarks_dir),
         "systems_config": str(ws.settings.systems_config),
     }
+    if smoke is not None:
+        common["smoke_event"] = smoke
     records = _run_flows(requests, common, concurrency, quiet=args.json, run_log=getattr(args, "run_log", None))
     _emit(records, args.json)
+    failed = [r for r in records if r.smoke_failed]
+    if failed:
+        print(
+            f"faasforge: error: {len(failed)} of {len(records)} images failed the smoke test: "
+            + "; ".join(f"{r.image_uri}: {r.smoke}" for r in failed),
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -323,12 +343,13 @@ def _emit(records: Sequence[ImageRecord], as_json: bool) -> None:
     if as_json:
         print(json.dumps([r.to_json() for r in records], indent=2))
         return
+    smoked = any(r.smoke is not None for r in records)
     _print_table(
         "images",
-        ["image", "arch", "MB", "compressed MB", "rebuilt", "reason"],
+        ["image", "arch", "MB", "compressed MB", "rebuilt", "reason"] + (["smoke"] if smoked else []),
         [
             [r.image_uri, r.architecture, _fmt(r.size_mb), _fmt(r.compressed_mb),
-             "rebuilt" if r.rebuilt else "skipped", r.reason]
+             "rebuilt" if r.rebuilt else "skipped", r.reason] + ([r.smoke or "-"] if smoked else [])
             for r in records
         ],
     )

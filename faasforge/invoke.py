@@ -83,9 +83,9 @@ class Invocation:
 
 
 # ---------------------------------------------------------------------------- input
-def parse_event(text: str) -> dict[str, Any]:
-    """``--event``: a JSON object, or ``@path`` of a file that holds one."""
-    source = "--event"
+def parse_event(text: str, option: str = "--event") -> dict[str, Any]:
+    """``--event`` (or ``option``): a JSON object, or ``@path`` of a file that holds one."""
+    source = option
     if text.startswith("@"):
         path = Path(text[1:])
         source = f"event file {str(path)!r}"

@@ -161,6 +161,8 @@ class ImageRecord:
     reason: str
     recorded_at: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # `build --smoke`: "ok", "failed: <why>" or "not-invocable: <why>"; None when not tried
+    smoke: str | None = None
 
     JSON_KEYS = (
         "benchmark",
@@ -187,7 +189,13 @@ class ImageRecord:
         data = {k: getattr(self, k) for k in self.JSON_KEYS}
         data["build_seconds"] = self.build_seconds
         data["push_seconds"] = self.push_seconds
+        if self.smoke is not None:
+            data["smoke"] = self.smoke
         return data
+
+    @property
+    def smoke_failed(self) -> bool:
+        return bool(self.smoke and self.smoke.startswith("failed"))
 
     def replace(self, **changes: Any) -> ImageRecord:
         return dataclasses.replace(self, **changes)

@@ -7,10 +7,10 @@ directly, with no Prefect and no side effects.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from faasforge import staging
 from faasforge.benchmarks import find_benchmark
@@ -209,14 +209,27 @@ def push_built(
     )
 
 
+def smoke_test(resolved: ResolvedImage, event: Mapping[str, Any], timeout: float = 120.0) -> str:
+    """``build --smoke``: call the image just built once under its platform's contract
+    (faasforge.invoke); ``"ok"``, ``"failed: <why>"`` or ``"not-invocable: <why>"``."""
+    from faasforge.invoke import smoke_image
+
+    status, detail = smoke_image(resolved.image_uri, event, timeout=timeout)
+    if status != "ok":
+        log.warning("smoke test of %s %s: %s", resolved.image_uri, status, detail.splitlines()[0] if detail else "")
+    return "ok" if status == "ok" else f"{status}: {detail.splitlines()[0] if detail else ''}"
+
+
 def record_image(
     resolved: ResolvedImage,
     decision: RegistryDecision,
     ws: Workspace,
     build: BuildResult | None = None,
     push: PushResult | None = None,
+    smoke: str | None = None,
 ) -> ImageRecord:
-    """Write the catalog row for this image (rebuilt or skipped, and why)."""
+    """Write the catalog row for this image (rebuilt or skipped, and why; the smoke test's
+    outcome when one ran)."""
     request = resolved.request
     if build is not None and push is not None:
         record = ImageRecord(
@@ -226,7 +239,7 @@ def record_image(
             content_hash=resolved.plan.content_hash,
             size_mb=megabytes(build.size_bytes), compressed_mb=megabytes(push.compressed_bytes),
             build_seconds=build.seconds, push_seconds=push.seconds,
-            rebuilt=True, reason=decision.reason,
+            rebuilt=True, reason=decision.reason, smoke=smoke,
         )
     else:
         record = skipped_record(resolved, decision, ws)

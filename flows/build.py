@@ -21,6 +21,7 @@ from faasforge.tasks import (
     record_skipped_task,
     record_task,
     resolve_task,
+    smoke_task,
     stage_task,
     triage_task,
 )
@@ -41,7 +42,9 @@ Arch = Literal["x64", "arm64"]
 TagStyle = Literal["hash", "sebs"]
 
 
-def run_image_pipeline(request: ImageRequest, ws: Workspace, force: bool = False) -> ImageRecord:
+def run_image_pipeline(
+    request: ImageRequest, ws: Workspace, force: bool = False, smoke_event: dict[str, Any] | None = None
+) -> ImageRecord:
     """The six steps for one image, as Prefect tasks, in the current flow run.
 
     Check → record run under the image's lock (faasforge.locks), so an overlapping run that wants
@@ -83,7 +86,8 @@ def run_image_pipeline(request: ImageRequest, ws: Workspace, force: bool = False
         finally:
             remove_context(context_dir)
         push = push_task(resolved_arg, ws_arg, wait_for=[build])  # keeps the build -> push edge
-        return record_task(resolved_arg, as_is(decision), ws_arg, as_is(build), as_is(push))
+        smoke = None if smoke_event is None else smoke_task(resolved_arg, as_is(smoke_event), wait_for=[push])
+        return record_task(resolved_arg, as_is(decision), ws_arg, as_is(build), as_is(push), smoke)
 
 
 def _engine_has(image_uri: str) -> bool:
@@ -114,6 +118,7 @@ def build_image(
     tag_style: TagStyle = "hash",
     benchmarks_dir: str | None = None,
     systems_config: str | None = None,
+    smoke_event: dict[str, Any] | None = None,
 ) -> ImageRecord:
     """Build, push and record one image unless the registry already holds it; returns its record.
 
@@ -129,10 +134,12 @@ def build_image(
         tag_style: hash (content-addressed tags) or sebs (SeBS's tags)
         benchmarks_dir: benchmarks directory on the build host (default: the checkout's samples)
         systems_config: systems.json on the build host (default: the checkout's config/systems.json)
+        smoke_event: when given, call the image once with this event after the push, under its
+            platform's contract (faasforge.invoke); the record's ``smoke`` says how it went
     """
     ws = make_workspace(registry, repository, tag_style, benchmarks_dir, systems_config)
     request = ImageRequest(platform, benchmark, language, version, architecture)
-    record = run_image_pipeline(request, ws, force)
+    record = run_image_pipeline(request, ws, force, smoke_event)
     publish_images_table([record], key="faasforge-image")
     return record
 
@@ -158,6 +165,7 @@ def build_images(
     deployment: str = DEFAULT_DEPLOYMENT,
     work_queues: dict[str, str] | None = None,
     fan_out_timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    smoke_event: dict[str, Any] | None = None,
 ) -> list[ImageRecord]:
     """Build a matrix: deduplicated, checked against the registry, then the rest built
     ``concurrency`` images at once.
@@ -172,6 +180,9 @@ def build_images(
     needs work, on the work queue of its architecture (``work_queues``, default x64 → x64,
     arm64 → arm64), as subflows, and collect the records the workers persist. Needs a Prefect
     server and workers.
+
+    ``smoke_event``: call each image built in this run once with this event after its push
+    (``build --smoke``); a failed call marks the record's ``smoke`` and the table row.
     """
     logger = get_run_logger()
     requests, dropped = dedupe(_to_request(i) for i in images)
@@ -191,7 +202,7 @@ def build_images(
     lock = threading.Lock()
     common: dict[str, Any] = {
         "registry": registry, "repository": repository, "force": force, "tag_style": tag_style,
-        "benchmarks_dir": benchmarks_dir, "systems_config": systems_config,
+        "benchmarks_dir": benchmarks_dir, "systems_config": systems_config, "smoke_event": smoke_event,
     }
 
     def one(request: ImageRequest) -> None:
@@ -201,7 +212,7 @@ def build_images(
                     request, common, deployment=deployment, queues=work_queues, timeout=fan_out_timeout
                 )
             else:
-                record = run_image_pipeline(request, ws, force)
+                record = run_image_pipeline(request, ws, force, smoke_event)
             with lock:
                 records.append(record)
         except BaseException as exc:  # noqa: BLE001 - reported below, per image

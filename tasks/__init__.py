@@ -5,10 +5,11 @@ from faasforge.tasks.check import check_task
 from faasforge.tasks.push import push_task
 from faasforge.tasks.record import record_task
 from faasforge.tasks.resolve import resolve_task
+from faasforge.tasks.smoke import smoke_task
 from faasforge.tasks.stage import stage_task
 from faasforge.tasks.triage import record_skipped_task, triage_task
 
 __all__ = [
-    "build_task", "check_task", "push_task", "record_skipped_task", "record_task", "resolve_task", "stage_task",
-    "triage_task",
+    "build_task", "check_task", "push_task", "record_skipped_task", "record_task", "resolve_task", "smoke_task",
+    "stage_task", "triage_task",
 ]

@@ -17,5 +17,6 @@ def record_task(
     ws: Workspace,
     build: BuildResult | None = None,
     push: PushResult | None = None,
+    smoke: str | None = None,
 ) -> ImageRecord:
-    return record_image(resolved, decision, ws, build, push)
+    return record_image(resolved, decision, ws, build, push, smoke)

@@ -102,3 +102,54 @@ def build_function(docker_engine: object, standins: tuple[str, ...], standin_sys
         return tag
 
     return build
+
+
+ECHO_PY = '''import os
+
+def handler(event):
+    keys = ["MINIO_STORAGE_CONNECTION_URL", "MINIO_STORAGE_ACCESS_KEY", "NOSQL_STORAGE_TABLE_x"]
+    return {"result": {"event": sorted(event), "request_id": event.get("request-id"),
+                       "env": {k: os.environ.get(k) for k in keys}}}
+'''
+ECHO_JS = '''exports.handler = async function (event) {
+  const keys = ['MINIO_STORAGE_CONNECTION_URL', 'MINIO_STORAGE_ACCESS_KEY', 'NOSQL_STORAGE_TABLE_x'];
+  const env = {};
+  for (const k of keys) env[k] = process.env[k] === undefined ? null : process.env[k];
+  return { result: { event: Object.keys(event).sort(), request_id: event['request-id'], env } };
+};
+'''
+
+
+@pytest.fixture(scope="session")
+def echo_benchmarks(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("echo") / "benchmarks"
+    shutil.copytree(SAMPLES, root)
+    bench = root / "000.microbenchmarks" / "090.echo"
+    (bench / "python").mkdir(parents=True)
+    (bench / "nodejs").mkdir()
+    (bench / "config.json").write_text(json.dumps({"timeout": 60, "memory": 128, "languages": ["python", "nodejs"]}))
+    (bench / "python" / "function.py").write_text(ECHO_PY)
+    (bench / "python" / "requirements.txt").write_text("")
+    (bench / "nodejs" / "function.js").write_text(ECHO_JS)
+    (bench / "nodejs" / "package.json").write_text('{"name": "echo", "version": "1.0.0"}\n')
+    return root
+
+
+BROKEN_DOCKERFILE = """ARG BASE_IMAGE
+FROM ${BASE_IMAGE}
+LABEL org.faasforge.platform="local" org.faasforge.language="python"
+CMD ["python3", "-c", "import sys; print('cannot start: FAASFORGE_TEST_SETTING is not set', flush=True); sys.exit(3)"]
+"""
+
+
+@pytest.fixture(scope="session")
+def broken_benchmarks(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A benchmark whose own Dockerfile builds an image that exits at once: it never answers."""
+    root = tmp_path_factory.mktemp("broken") / "benchmarks"
+    shutil.copytree(SAMPLES, root)
+    bench = root / "000.microbenchmarks" / "091.broken"
+    (bench / "python").mkdir(parents=True)
+    (bench / "config.json").write_text(json.dumps({"timeout": 60, "memory": 128, "languages": ["python"]}))
+    (bench / "python" / "function.py").write_text("def handler(event):\n    return {'result': 1}\n")
+    (bench / "python" / "Dockerfile").write_text(BROKEN_DOCKERFILE)
+    return root

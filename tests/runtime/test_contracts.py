@@ -7,7 +7,6 @@ azure: the Functions host layout, and the handler called with azure-functions' H
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -106,37 +105,6 @@ def test_sebs_shaped_wrapper_answers_with_the_same_shape(
     theirs = assert_contract(platform, language, invoke_image(image, SLEEP_EVENT, timeout=90))
     assert field_types(theirs[0]) == field_types(own[0])
     assert theirs[0]["result"] == own[0]["result"]
-
-
-ECHO_PY = '''import os
-
-def handler(event):
-    keys = ["MINIO_STORAGE_CONNECTION_URL", "MINIO_STORAGE_ACCESS_KEY", "NOSQL_STORAGE_TABLE_x"]
-    return {"result": {"event": sorted(event), "request_id": event.get("request-id"),
-                       "env": {k: os.environ.get(k) for k in keys}}}
-'''
-ECHO_JS = '''exports.handler = async function (event) {
-  const keys = ['MINIO_STORAGE_CONNECTION_URL', 'MINIO_STORAGE_ACCESS_KEY', 'NOSQL_STORAGE_TABLE_x'];
-  const env = {};
-  for (const k of keys) env[k] = process.env[k] === undefined ? null : process.env[k];
-  return { result: { event: Object.keys(event).sort(), request_id: event['request-id'], env } };
-};
-'''
-
-
-@pytest.fixture(scope="module")
-def echo_benchmarks(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("echo") / "benchmarks"
-    shutil.copytree(SAMPLES, root)
-    bench = root / "000.microbenchmarks" / "090.echo"
-    (bench / "python").mkdir(parents=True)
-    (bench / "nodejs").mkdir()
-    (bench / "config.json").write_text(json.dumps({"timeout": 60, "memory": 128, "languages": ["python", "nodejs"]}))
-    (bench / "python" / "function.py").write_text(ECHO_PY)
-    (bench / "python" / "requirements.txt").write_text("")
-    (bench / "nodejs" / "function.js").write_text(ECHO_JS)
-    (bench / "nodejs" / "package.json").write_text('{"name": "echo", "version": "1.0.0"}\n')
-    return root
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
