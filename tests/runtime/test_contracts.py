@@ -220,3 +220,18 @@ def test_azure_layout_and_handler_called_with_the_request_type(
         assert set(record) == SHAPES[("azure", language)]
         assert record["result"] == {"result": 0}
     assert [r["is_cold"] for r in records] == [True, False]
+
+
+def test_aws_arm64_image_answers_through_the_runtime_api_under_emulation(
+    build_function: Builder, docker_engine: Any
+) -> None:
+    """Lambda takes arm64 images: the arm64 stand-in's runtime client, run under QEMU, answers the
+    same Runtime API."""
+    import subprocess
+
+    from tests.runtime.conftest import STANDINS
+
+    subprocess.run([str(STANDINS), "up", "aws-python-arm64"], check=True, capture_output=True, timeout=1800)
+    image = build_function("aws", "python", architecture="arm64")
+    assert docker_engine.api.inspect_image(image)["Architecture"] == "arm64"
+    assert_contract("aws", "python", invoke_image(image, SLEEP_EVENT, calls=2, timeout=180))
