@@ -116,7 +116,7 @@ def test_openwhisk_moves_storage_parameters_into_the_environment(
     invocation = invoke_image(image, event, timeout=90)
     assert invocation.ok
     seen = invocation.calls[0].reply["result"]
-    inner = seen["result"] if language == "python" else seen["result"]
+    inner = seen["result"]  # python: {"result": <return["result"]>}; nodejs: the whole return
     assert inner["event"] == ["income-timestamp", "request-id", "x"]
     assert inner["env"] == {
         "MINIO_STORAGE_CONNECTION_URL": "127.0.0.1:9000", "MINIO_STORAGE_ACCESS_KEY": "minio-access",
