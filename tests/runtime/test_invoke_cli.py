@@ -150,3 +150,73 @@ def test_aws_init_error_is_reported_with_the_runtime_log(
     finally:
         docker_engine.images.remove(committed.id, force=True)
     assert invoke_containers(docker_engine) == []
+
+
+@pytest.mark.slow
+def test_a_function_error_is_reported_and_exits_1(
+    build_function: Builder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = build_function("aws", "python")
+    assert main(["invoke", image, "--event", '{"sleep": -1}']) == 1
+    out, err = capsys.readouterr()
+    assert out.startswith("call 1 (cold): error in ")
+    reply = json.loads(out.split("\n", 1)[1])
+    assert reply["errorType"] == "ValueError" and "must not be negative" in reply["errorMessage"]
+    assert err.strip().splitlines()[-1] == "faasforge: error: 1 of 1 calls failed (first: call 1 answered error)"
+
+
+OW_ACTION_PY = "def main(args):\n    return {'from': 'init code', 'args': sorted(args)}\n"
+OW_ACTION_JS = "exports.main = async (args) => ({ from: 'init code', args: Object.keys(args).sort() });\n"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ("python", "nodejs"))
+def test_openwhisk_init_loads_the_code_it_is_given_once(
+    language: str, build_function: Builder, docker_engine: Any
+) -> None:
+    """What OpenWhisk does with `wsk action create --docker IMAGE code.zip` (SeBS's way): /init
+    carries a base64 zip with the action; the runtime runs that code, and refuses a second /init."""
+    import base64
+    import io
+    import time
+    import zipfile
+
+    import requests
+
+    from faasforge.invoke import free_port
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        if language == "python":
+            archive.writestr("__main__.py", OW_ACTION_PY)
+        else:
+            archive.writestr("index.js", OW_ACTION_JS)
+    port = free_port()
+    container = docker_engine.containers.run(
+        build_function("openwhisk", language), detach=True, network_mode="host", environment={"PORT": str(port)}
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        run = requests.post(f"{base}/run", json={"value": {}}, timeout=5) if _wait(base, time) else None
+        assert run is not None and run.status_code == 403  # not initialised yet
+        code = base64.b64encode(buffer.getvalue()).decode()
+        init = {"value": {"name": "t", "main": "main", "binary": True, "code": code, "env": {"GREETING": "hi"}}}
+        assert requests.post(f"{base}/init", json=init, timeout=30).json() == {"ok": True}
+        again = requests.post(f"{base}/init", json=init, timeout=30)
+        assert again.status_code == 403
+        answer = requests.post(f"{base}/run", json={"value": {"a": 1, "b": 2}, "activation_id": "x1"}, timeout=30)
+        assert answer.status_code == 200 and answer.json() == {"from": "init code", "args": ["a", "b"]}
+    finally:
+        container.remove(force=True)
+
+
+def _wait(base: str, time: Any) -> bool:
+    import requests
+
+    for _ in range(100):
+        try:
+            requests.post(f"{base}/nothing", json={}, timeout=1)
+            return True
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    return False

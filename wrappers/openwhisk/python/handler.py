@@ -26,7 +26,7 @@ import sys
 import threading
 import traceback
 import zipfile
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 if ROOT not in sys.path:
@@ -212,4 +212,6 @@ class ActionHandler(BaseHTTPRequestHandler):
 
 if __name__ == "__main__":
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    HTTPServer(("0.0.0.0", int(os.environ.get("PORT", "8080"))), ActionHandler).serve_forever()
+    server = ThreadingHTTPServer(("0.0.0.0", int(os.environ.get("PORT", "8080"))), ActionHandler)
+    server.daemon_threads = True  # an idle keep-alive connection never blocks the next request
+    server.serve_forever()
