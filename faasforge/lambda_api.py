@@ -157,6 +157,7 @@ class RuntimeApi:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body leave at once: no delayed-ACK stall per event
 
             def _send(
                 self, status: int, payload: dict[str, object] | bytes, headers: dict[str, str] | None = None

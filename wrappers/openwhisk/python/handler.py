@@ -142,6 +142,7 @@ RUNTIME = Runtime()
 
 class ActionHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def _json(self, status, payload):
         body = json.dumps(payload, default=str).encode("utf-8")
