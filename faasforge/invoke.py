@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import socket
 import time
 import urllib.error
@@ -181,7 +182,7 @@ class _Running:
         self.started = time.monotonic()
         self.container: Container = client.containers.run(
             target.image, detach=True, network_mode="host", environment=dict(env),
-            labels={"org.faasforge.invoke": "1"},
+            labels={"org.faasforge.invoke": "1", "org.faasforge.invoke.pid": str(os.getpid())},
         )
 
     def alive(self) -> bool:

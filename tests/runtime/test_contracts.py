@@ -7,6 +7,7 @@ azure: the Functions host layout, and the handler called with azure-functions' H
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,7 @@ def assert_contract(platform: str, language: str, invocation: Invocation) -> lis
 
 
 def assert_no_invoke_container(docker_engine: Any) -> None:
-    assert docker_engine.containers.list(all=True, filters={"label": "org.faasforge.invoke=1"}) == []
+    assert docker_engine.containers.list(all=True, filters={"label": f"org.faasforge.invoke.pid={os.getpid()}"}) == []
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

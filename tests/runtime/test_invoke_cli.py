@@ -5,6 +5,7 @@ marks an image that does not answer as failed in its record and the table artifa
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ pytestmark = [pytest.mark.docker]
 
 
 def invoke_containers(docker_engine: Any) -> list[Any]:
-    return list(docker_engine.containers.list(all=True, filters={"label": "org.faasforge.invoke=1"}))
+    return list(docker_engine.containers.list(all=True, filters={"label": f"org.faasforge.invoke.pid={os.getpid()}"}))
 
 
 @pytest.mark.slow
