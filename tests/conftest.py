@@ -91,3 +91,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     import logging
 
     logging.raiseExceptions = False
+
+
+@pytest.fixture(scope="session")
+def moto_storage() -> Iterator[object]:
+    """One moto server on 127.0.0.1 for S3 and DynamoDB (tests/fakes/moto.py)."""
+    from tests.fakes.moto import MotoStorage
+
+    server = MotoStorage().start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -8,14 +8,13 @@ request_id, results_time, is_cold, result: {"result": <the return's "result">[, 
 Run as a program, this file is the action runtime (OpenWhisk's action interface on ``$PORT``,
 8080 by default): ``POST /init`` with ``{"value": {"code", "binary", "main", "env"}}`` loads the
 code it is given (a base64 zip with ``__main__.py`` when ``binary``, else the source text) and its
-``main``; with no code it takes the action baked into the image: ``function/__main__.py`` when a
-SeBS wrapper put one there, else ``main`` here. ``POST /run`` with ``{"value": params,
+``main``; with no code it takes the action baked into the image: ``__main__.py`` beside this file
+when a SeBS wrapper put one there, else ``main`` here. ``POST /run`` with ``{"value": params,
 "activation_id": ..., ...}`` sets ``__OW_*`` variables and answers the action's result.
 """
 
 import base64
 import datetime
-import importlib
 import importlib.util
 import io
 import json
@@ -108,8 +107,8 @@ class Runtime:
         code = value.get("code") or ""
         if code:
             module = self._load_code(code, bool(value.get("binary")))
-        elif os.path.isfile(os.path.join(ROOT, "function", "__main__.py")):
-            module = importlib.import_module("function.__main__")  # SeBS's action, baked in
+        elif os.path.isfile(os.path.join(ROOT, "__main__.py")):  # SeBS's action, baked in beside this file
+            module = self._load_file(os.path.join(ROOT, "__main__.py"))
         else:
             module = sys.modules[__name__]
         action = getattr(module, entry, None)
@@ -131,6 +130,10 @@ class Runtime:
             raise ValueError("the zip file has no __main__.py")
         if ACTION_DIR not in sys.path:
             sys.path.insert(1, ACTION_DIR)
+        return Runtime._load_file(path)
+
+    @staticmethod
+    def _load_file(path):
         spec = importlib.util.spec_from_file_location("faasforge_action", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
