@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from faasforge.errors import InvalidValue, InvokeFailed, UsageError
+from faasforge.ports import free_port
 
 if TYPE_CHECKING:
     import docker
@@ -115,12 +116,6 @@ def parse_env(pairs: Sequence[str]) -> dict[str, str]:
             raise UsageError(f"--env {pair!r} is not KEY=VALUE; allowed: KEY=VALUE, e.g. MINIO_ADDRESS=127.0.0.1:9000")
         env[key.strip()] = value
     return env
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # ---------------------------------------------------------------------------- the image

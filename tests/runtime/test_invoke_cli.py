@@ -184,7 +184,7 @@ def test_openwhisk_init_loads_the_code_it_is_given_once(
 
     import requests
 
-    from faasforge.invoke import free_port
+    from faasforge.ports import free_port
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

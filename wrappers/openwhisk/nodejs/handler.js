@@ -1,16 +1,10 @@
-// faasforge wrapper for Apache OpenWhisk (Docker action), Node.js.
+// faasforge's action runtime for Apache OpenWhisk (Docker action), Node.js.
 //
-// exports.main(args) is the action, as SeBS's index.js: it moves the MINIO_STORAGE_* and
-// NOSQL_STORAGE_* parameters into the environment, adds request-id (the activation id) and
-// income-timestamp, awaits handler(args) from the benchmark (function.js beside this file, at
-// /function as in SeBS's image) and answers SeBS's record {begin, end, compute_time, results_time,
-// result, request_id, is_cold}; `result` is the function's return.
-//
-// Run as a program, this file is the action runtime (OpenWhisk's action interface on $PORT, 8080
+// This file is the action runtime (OpenWhisk's action interface on $PORT, 8080
 // by default): POST /init with {value: {code, binary, main, env}} loads the code it is given (a
 // base64 zip with index.js or package.json's main when `binary`, else the source text) and its
-// `main`; with no code it takes the action baked into the image: index.js beside this file when a
-// SeBS wrapper put one there, else main here. POST /run with {value: params, activation_id, ...}
+// `main`; with no code it takes the action baked into the image: index.js beside this file
+// (faasforge's, or SeBS's when its wrapper is used). POST /run with {value: params, activation_id, ...}
 // sets __OW_* variables and answers the action's result.
 'use strict';
 
@@ -19,46 +13,8 @@ const http = require('http');
 const path = require('path');
 const zlib = require('zlib');
 
-const COLD_MARKER = path.join('/tmp', 'cold_run');
 const ACTION_DIR = process.env.FAASFORGE_ACTION_DIR || '/tmp/faasforge-action';
 const LOG_SENTINEL = 'XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX';
-const STORAGE_ARGS = ['MINIO_STORAGE_CONNECTION_URL', 'MINIO_STORAGE_ACCESS_KEY', 'MINIO_STORAGE_SECRET_KEY'];
-
-async function main(args) {
-  for (const arg of STORAGE_ARGS) {
-    if (arg in args) {
-      process.env[arg] = String(args[arg]);
-      delete args[arg];
-    }
-  }
-  for (const arg of Object.keys(args)) {
-    if (arg.includes('NOSQL_STORAGE_')) {
-      process.env[arg] = String(args[arg]);
-      delete args[arg];
-    }
-  }
-  const func = require(path.join(__dirname, 'function.js'));
-  const begin = Date.now() / 1000;
-  const start = process.hrtime();
-  args['request-id'] = process.env.__OW_ACTIVATION_ID;
-  args['income-timestamp'] = begin;
-  const ret = await func.handler(args);
-  const elapsed = process.hrtime(start);
-  const end = Date.now() / 1000;
-  const isCold = !fs.existsSync(COLD_MARKER);
-  if (isCold) fs.closeSync(fs.openSync(COLD_MARKER, 'w'));
-  return {
-    begin: begin,
-    end: end,
-    compute_time: elapsed[1] / 1e3 + elapsed[0] * 1e6,
-    results_time: 0,
-    result: ret,
-    request_id: process.env.__OW_ACTIVATION_ID,
-    is_cold: isCold,
-  };
-}
-
-exports.main = main;
 
 // ---------------------------------------------------------------------------- action runtime
 function unzip(buffer, target) { // stored and deflated entries, as `zip` writes them
@@ -119,8 +75,8 @@ function initialize(value) {
   const entry = value.main || 'main';
   let module;
   if (value.code) module = loadCode(value.code, Boolean(value.binary));
-  else if (fs.existsSync(path.join(__dirname, 'index.js'))) module = require(path.join(__dirname, 'index.js')); // SeBS's
-  else module = exports;
+  else if (fs.existsSync(path.join(__dirname, 'index.js'))) module = require(path.join(__dirname, 'index.js'));
+  else throw new Error('no code given and no index.js in the image');
   if (typeof module[entry] !== 'function') throw new Error(`the action has no function ${entry}`);
   runtime.action = module[entry];
 }

@@ -1,24 +1,17 @@
-"""faasforge wrapper for Apache OpenWhisk (Docker action), Python.
+"""faasforge's action runtime for Apache OpenWhisk (Docker action), Python.
 
-``main(args)`` is the action, as SeBS's ``__main__.py``: it adds ``request-id`` (the activation
-id) and ``income-timestamp``, moves the ``MINIO_STORAGE_*`` and ``NOSQL_STORAGE_*`` parameters
-into the environment, runs ``function.handler(args)`` and answers SeBS's record ``{begin, end,
-request_id, results_time, is_cold, result: {"result": <the return's "result">[, "measurement"]}}``.
-
-Run as a program, this file is the action runtime (OpenWhisk's action interface on ``$PORT``,
+This file is the action runtime (OpenWhisk's action interface on ``$PORT``,
 8080 by default): ``POST /init`` with ``{"value": {"code", "binary", "main", "env"}}`` loads the
 code it is given (a base64 zip with ``__main__.py`` when ``binary``, else the source text) and its
 ``main``; with no code it takes the action baked into the image: ``__main__.py`` beside this file
-when a SeBS wrapper put one there, else ``main`` here. ``POST /run`` with ``{"value": params,
+(faasforge's, or SeBS's when its wrapper is used). ``POST /run`` with ``{"value": params,
 "activation_id": ..., ...}`` sets ``__OW_*`` variables and answers the action's result.
 """
 
 import base64
-import datetime
 import importlib.util
 import io
 import json
-import logging
 import os
 import signal
 import sys
@@ -31,60 +24,8 @@ ROOT = os.path.dirname(os.path.abspath(__file__))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-_COLD_MARKER = os.path.join("/tmp", "cold_run")
 ACTION_DIR = os.environ.get("FAASFORGE_ACTION_DIR", "/tmp/faasforge-action")
 LOG_SENTINEL = "XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX"
-STORAGE_ARGS = ("MINIO_STORAGE_CONNECTION_URL", "MINIO_STORAGE_ACCESS_KEY", "MINIO_STORAGE_SECRET_KEY")
-
-
-def _stamp(moment):
-    """SeBS's ``strftime("%s.%f")``: epoch seconds, a dot, six digits of microseconds."""
-    return f"{int(moment.timestamp())}.{moment.microsecond:06d}"
-
-
-def main(args):
-    logging.getLogger().setLevel(logging.INFO)
-    begin = datetime.datetime.now()
-    args["request-id"] = os.getenv("__OW_ACTIVATION_ID")
-    args["income-timestamp"] = begin.timestamp()
-    for arg in STORAGE_ARGS:
-        if arg in args:
-            os.environ[arg] = str(args.pop(arg))
-    for arg in list(args):
-        if "NOSQL_STORAGE_" in arg:
-            os.environ[arg] = str(args.pop(arg))
-
-    try:
-        from function import function
-
-        ret = function.handler(args)
-        end = datetime.datetime.now()
-        logging.info("Function result: %s", ret)
-        log_data = {"result": ret["result"]}
-        if "measurement" in ret:
-            log_data["measurement"] = ret["measurement"]
-        results_time = (end - begin) / datetime.timedelta(microseconds=1)
-
-        is_cold = not os.path.exists(_COLD_MARKER)
-        if is_cold:
-            open(_COLD_MARKER, "a").close()
-        return {
-            "begin": _stamp(begin),
-            "end": _stamp(end),
-            "request_id": os.getenv("__OW_ACTIVATION_ID"),
-            "results_time": results_time,
-            "is_cold": is_cold,
-            "result": log_data,
-        }
-    except Exception as exc:
-        end = datetime.datetime.now()
-        return {
-            "begin": _stamp(begin),
-            "end": _stamp(end),
-            "request_id": os.getenv("__OW_ACTIVATION_ID"),
-            "results_time": (end - begin) / datetime.timedelta(microseconds=1),
-            "result": f"Error - invocation failed! Reason: {exc}",
-        }
 
 
 # ---------------------------------------------------------------------------- action runtime
@@ -107,10 +48,10 @@ class Runtime:
         code = value.get("code") or ""
         if code:
             module = self._load_code(code, bool(value.get("binary")))
-        elif os.path.isfile(os.path.join(ROOT, "__main__.py")):  # SeBS's action, baked in beside this file
+        elif os.path.isfile(os.path.join(ROOT, "__main__.py")):  # the action baked in beside this file
             module = self._load_file(os.path.join(ROOT, "__main__.py"))
         else:
-            module = sys.modules[__name__]
+            raise ValueError("no code given and no __main__.py in the image")
         action = getattr(module, entry, None)
         if not callable(action):
             raise ValueError(f"the action has no function {entry!r}")
