@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS images (
     reason TEXT NOT NULL,
     recorded_at TEXT NOT NULL,
     extra TEXT NOT NULL DEFAULT '{}',
+    smoke TEXT,
     PRIMARY KEY (platform, benchmark, language, version, architecture)
 );
 CREATE TABLE IF NOT EXISTS history (
@@ -47,8 +48,10 @@ CREATE TABLE IF NOT EXISTS history (
 COLUMNS = (
     "platform", "benchmark", "language", "version", "architecture", "image_uri", "digest",
     "content_hash", "size_mb", "compressed_mb", "build_seconds", "push_seconds", "rebuilt",
-    "reason", "recorded_at", "extra",
+    "reason", "recorded_at", "extra", "smoke",
 )
+# Columns added after the first schema: (name, SQL type), added to older catalogs on open.
+ADDED_COLUMNS = (("smoke", "TEXT"),)
 
 
 class Catalog:
@@ -60,6 +63,14 @@ class Catalog:
             path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as db:
                 db.executescript(SCHEMA)
+                have = {row[1] for row in db.execute("PRAGMA table_info(images)")}
+                for name, kind in ADDED_COLUMNS:
+                    if name not in have:
+                        try:
+                            db.execute(f"ALTER TABLE images ADD COLUMN {name} {kind}")
+                        except sqlite3.OperationalError as exc:  # another process added it first
+                            if "duplicate column" not in str(exc):
+                                raise
         except (OSError, sqlite3.Error) as exc:
             raise CatalogError(f"catalog {str(path)!r} cannot be opened: {exc}") from None
 

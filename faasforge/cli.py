@@ -82,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     _selection(build)
     _common(build)
     _building(build)
+    build.add_argument(
+        "--smoke", metavar="EVENT",
+        help="after the push, call each built image once with EVENT (JSON or @FILE) under its platform's "
+        "contract (as `faasforge invoke`); an image that does not answer is marked failed",
+    )
     matrix = sub.add_parser("build-matrix", help="build every image of a TOML matrix file")
     matrix.add_argument("matrix", type=Path, help="matrix file (see config/matrix.example.toml)")
     _common(matrix)
@@ -91,6 +96,23 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--matrix", type=Path, help="plan a TOML matrix file instead of the flags")
     _common(plan)
     plan.add_argument("--force", action="store_true", help="plan as if --force were given")
+    invoke = sub.add_parser(
+        "invoke", help="run an image locally under its platform's contract and call it",
+        description="Run IMAGE under its platform's contract (local/gcp: HTTP on $PORT; aws: the Lambda "
+        "Runtime API served here; openwhisk: /init + /run; azure: the Functions host's HTTP route) and "
+        "print each reply with its timings. The container is always removed.",
+    )
+    invoke.add_argument("image", help="image reference in the engine (e.g. a tag faasforge built)")
+    invoke.add_argument("--event", default="{}", help="the event: a JSON object, or @FILE (default {})")
+    invoke.add_argument(
+        "--env", action="append", default=[], metavar="KEY=VALUE",
+        help="environment variable for the container, e.g. storage settings (repeatable)",
+    )
+    invoke.add_argument("--calls", type=int, default=1, help="calls to make: the first cold, the rest warm (default 1)")
+    invoke.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for start-up and for each call")
+    invoke.add_argument("--platform", help="the image's platform when it has no org.faasforge.platform label")
+    invoke.add_argument("--language", help="the image's language when it has no org.faasforge.language label")
+    invoke.add_argument("--json", action="store_true", help="print the whole invocation as JSON")
     images = sub.add_parser("images", help="list the catalog of published images")
     images.add_argument("--platform", help="only this platform")
     images.add_argument("--benchmark", help="only this benchmark")
@@ -113,7 +135,17 @@ def _shared(args: argparse.Namespace) -> SharedParams:
         benchmarks_dir=path(args.benchmarks_dir),
         systems_config=path(args.systems_config),
         registries_config=path(getattr(args, "registries_config", None), resolve=True),
+        smoke_event=_smoke_event(args),
     )
+
+
+def _smoke_event(args: argparse.Namespace) -> dict[str, Any] | None:
+    text = getattr(args, "smoke", None)
+    if text is None:
+        return None
+    from faasforge.invoke import parse_event
+
+    return parse_event(text, "--smoke")
 
 
 def requests_from_flags(args: argparse.Namespace, ws: Workspace) -> list[ImageRequest]:
@@ -210,6 +242,14 @@ def _run_build(args: argparse.Namespace, matrix_path: Path | None) -> int:
     concurrency = choose_concurrency(args.concurrency, file_concurrency)
     records = _run_flows(requests, shared, concurrency, quiet=args.json, run_log=getattr(args, "run_log", None))
     _emit(records, args.json)
+    failed = [r for r in records if r.smoke_failed]
+    if failed:
+        print(
+            f"faasforge: error: {len(failed)} of {len(records)} images failed the smoke test: "
+            + "; ".join(f"{r.image_uri}: {r.smoke}" for r in failed),
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -253,6 +293,38 @@ def cmd_build_matrix(args: argparse.Namespace) -> int:
     return _run_build(args, args.matrix)
 
 
+def cmd_invoke(args: argparse.Namespace) -> int:
+    from faasforge.invoke import Call, invoke_image, parse_env, parse_event
+
+    event = parse_event(args.event)
+    env = parse_env(args.env)
+
+    def show(call: Call) -> None:
+        if args.json:
+            return
+        kind = "cold" if call.cold else "warm"
+        print(f"call {call.number} ({kind}): {call.status} in {call.seconds:.3f} s")
+        print(json.dumps(call.reply, indent=2, default=str) if not isinstance(call.reply, str) else call.reply)
+
+    result = invoke_image(
+        args.image, event, env=env, calls=args.calls, timeout=args.timeout,
+        platform=args.platform, language=args.language, on_call=show,
+    )
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2, default=str))
+    else:
+        print(f"{result.platform} {result.language} image ready after {result.ready_seconds:.3f} s", file=sys.stderr)
+    failed = [c for c in result.calls if not c.ok]
+    if failed:
+        print(
+            f"faasforge: error: {len(failed)} of {len(result.calls)} calls failed (first: call "
+            f"{failed[0].number} answered {failed[0].status})",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
 def cmd_images(args: argparse.Namespace) -> int:
     from faasforge.catalog import Catalog
     from faasforge.settings import faasforge_home
@@ -267,12 +339,13 @@ def _emit(records: Sequence[ImageRecord], as_json: bool) -> None:
     if as_json:
         print(json.dumps([r.to_json() for r in records], indent=2))
         return
+    smoked = any(r.smoke is not None for r in records)
     _print_table(
         "images",
-        ["image", "arch", "MB", "compressed MB", "rebuilt", "reason"],
+        ["image", "arch", "MB", "compressed MB", "rebuilt", "reason"] + (["smoke"] if smoked else []),
         [
             [r.image_uri, r.architecture, _fmt(r.size_mb), _fmt(r.compressed_mb),
-             "rebuilt" if r.rebuilt else "skipped", r.reason]
+             "rebuilt" if r.rebuilt else "skipped", r.reason] + ([r.smoke or "-"] if smoked else [])
             for r in records
         ],
     )
@@ -297,7 +370,10 @@ def _print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     console.print(table)
 
 
-COMMANDS = {"build": cmd_build, "build-matrix": cmd_build_matrix, "plan": cmd_plan, "images": cmd_images}
+COMMANDS = {
+    "build": cmd_build, "build-matrix": cmd_build_matrix, "plan": cmd_plan, "images": cmd_images,
+    "invoke": cmd_invoke,
+}
 
 
 def _report(message: str, log_path: Path | None) -> None:

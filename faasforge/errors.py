@@ -17,6 +17,7 @@
     │   └── PushFailed             the push stream reported an error
     ├── CatalogError               the catalog could not be read or written
     ├── ImageLockTimeout           another run held an image's lock for longer than the timeout
+    ├── InvokeFailed               `faasforge invoke`: the image did not answer; carries its log tail
     └── LocalServerError           the local Prefect API server (no PREFECT_API_URL) did not start
 
 The CLI turns any of these into one line on stderr and an exit code (`exit_code`).
@@ -128,6 +129,18 @@ class CatalogError(FaasforgeError):
 
 class ImageLockTimeout(FaasforgeError):
     """Another run held the image's lock for longer than the timeout."""
+
+
+class InvokeFailed(FaasforgeError):
+    """An image run under its platform's contract did not answer; ``log_tail`` holds the last lines
+    of the container's log."""
+
+    def __init__(self, image: str, reason: str, log_tail: list[str]) -> None:
+        self.image = image
+        self.reason = reason
+        self.log_tail = log_tail
+        tail = "\n".join(f"    {line}" for line in log_tail) or "    (the container logged nothing)"
+        super().__init__(f"image {image} did not answer: {reason}\n  last lines of the container's log:\n{tail}")
 
 
 class LocalServerError(FaasforgeError):

@@ -146,10 +146,12 @@ class PushResult:
 
 @dataclass(frozen=True)
 class Rebuilt:
-    """What rebuilding an image produced: its build and the push of it."""
+    """What rebuilding an image produced: its build, the push of it and, with ``build --smoke``,
+    the smoke test's outcome ("ok", "failed: <why>", "not-invocable: <why>")."""
 
     build: BuildResult
     push: PushResult
+    smoke: str | None = None
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,8 @@ class ImageRecord:
     reason: str
     recorded_at: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # `build --smoke`: "ok", "failed: <why>" or "not-invocable: <why>"; None when not tried
+    smoke: str | None = None
 
     JSON_KEYS = (
         "benchmark",
@@ -198,7 +202,13 @@ class ImageRecord:
         data = {k: getattr(self, k) for k in self.JSON_KEYS}
         data["build_seconds"] = self.build_seconds
         data["push_seconds"] = self.push_seconds
+        if self.smoke is not None:
+            data["smoke"] = self.smoke
         return data
+
+    @property
+    def smoke_failed(self) -> bool:
+        return bool(self.smoke and self.smoke.startswith("failed"))
 
     def replace(self, **changes: Any) -> ImageRecord:
         return dataclasses.replace(self, **changes)

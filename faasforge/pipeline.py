@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -269,17 +269,29 @@ def push_built(
     )
 
 
+def smoke_test(resolved: ResolvedImage, event: Mapping[str, Any], timeout: float = 120.0) -> str:
+    """``build --smoke``: call the image just built once under its platform's contract
+    (faasforge.invoke); ``"ok"``, ``"failed: <why>"`` or ``"not-invocable: <why>"``."""
+    from faasforge.invoke import smoke_image
+
+    status, detail = smoke_image(resolved.image_uri, event, timeout=timeout)
+    if status != "ok":
+        log.warning("smoke test of %s %s: %s", resolved.image_uri, status, detail.splitlines()[0] if detail else "")
+    return "ok" if status == "ok" else f"{status}: {detail.splitlines()[0] if detail else ''}"
+
+
 def record_image(
     resolved: ResolvedImage, decision: RegistryDecision, ws: Workspace, rebuilt: Rebuilt | None = None
 ) -> ImageRecord:
-    """Write the catalog row for this image (rebuilt or skipped, and why)."""
+    """Write the catalog row for this image (rebuilt or skipped, and why; the smoke test's
+    outcome when one ran)."""
     if rebuilt is None:
         return ws.catalog.record(skipped_record(resolved, decision, ws))
     build, push = rebuilt.build, rebuilt.push
     return ws.catalog.record(_image_record(
         resolved, decision, digest=push.digest, rebuilt=True,
         size_mb=megabytes(build.size_bytes), compressed_mb=megabytes(push.compressed_bytes),
-        build_seconds=build.seconds, push_seconds=push.seconds,
+        build_seconds=build.seconds, push_seconds=push.seconds, smoke=rebuilt.smoke,
     ))
 
 
@@ -323,6 +335,8 @@ class Steps(Protocol):
 
     def push(self, resolved: ResolvedImage, ws: Workspace, build: BuildResult) -> PushResult: ...
 
+    def smoke(self, resolved: ResolvedImage, event: dict[str, Any]) -> str: ...
+
     def record(
         self, resolved: ResolvedImage, decision: RegistryDecision, ws: Workspace, rebuilt: Rebuilt | None = None
     ) -> ImageRecord: ...
@@ -358,6 +372,9 @@ class PlainSteps:
 
     def push(self, resolved: ResolvedImage, ws: Workspace, build: BuildResult) -> PushResult:
         return push_built(self.engine, resolved, ws, self.progress)
+
+    def smoke(self, resolved: ResolvedImage, event: dict[str, Any]) -> str:
+        return smoke_test(resolved, event)
 
     def record(
         self, resolved: ResolvedImage, decision: RegistryDecision, ws: Workspace, rebuilt: Rebuilt | None = None

@@ -52,8 +52,11 @@ def run_image(
     force: bool = False,
     slots: BuildSlots | None = None,
     logger: Logger = log,
+    smoke_event: dict[str, Any] | None = None,
 ) -> ImageRecord:
     """The six steps for one image; returns its catalog record (rebuilt, or skipped and why).
+    With ``smoke_event``, an image built here is called once after its push (``steps.smoke``,
+    ``build --smoke``) and its record says how that went.
 
     Check → record run under the image's lock (``faasforge.locks.image_lock``): a run that wants
     the same image waits, then checks the registry itself and skips. The build holds one of
@@ -80,7 +83,8 @@ def run_image(
             return steps.record(resolved, decision, ws)
         build = _build(resolved, steps, force, slots or build_slots(), logger)
         push = steps.push(resolved, ws, build)
-        return steps.record(resolved, decision, ws, Rebuilt(build, push))
+        smoke = None if smoke_event is None else steps.smoke(resolved, smoke_event)
+        return steps.record(resolved, decision, ws, Rebuilt(build, push, smoke))
 
 
 def _build(resolved: ResolvedImage, steps: Steps, force: bool, slots: BuildSlots, logger: Logger) -> BuildResult:
@@ -135,6 +139,7 @@ def run_matrix(
     run_one: ImageRunner | None = None,
     on_done: Callable[[int], None] | None = None,
     logger: Logger = log,
+    smoke_event: dict[str, Any] | None = None,
 ) -> MatrixOutcome:
     """Validate every image, check them all up front, then run the rest ``concurrency`` at once.
 
@@ -158,7 +163,9 @@ def run_matrix(
     )
     if triage.to_build:
         slots = build_slots(concurrency)
-        one = run_one or (lambda r: run_image(r, ws, steps, force=force, slots=slots, logger=logger))
+        one = run_one or (
+            lambda r: run_image(r, ws, steps, force=force, slots=slots, logger=logger, smoke_event=smoke_event)
+        )
         _run_all(triage.to_build, one, concurrency, outcome, done)
     order = {r: i for i, r in enumerate(requests)}
     outcome.records.sort(key=lambda rec: order.get(rec.request, 0))

@@ -31,6 +31,12 @@ def image_rows(
             "image": request.label, "uncompressed MB": None, "compressed MB": None,
             "rebuilt": "FAILED", "reason": first_line(exc, 300), "build s": None, "push s": None,
         })
+    if any(r.smoke is not None for r in records):  # build --smoke: did each image answer?
+        for row, record in zip(rows, records, strict=False):
+            smoke = record.smoke or ""
+            row["smoke"] = "FAILED" + smoke[len("failed"):] if record.smoke_failed else record.smoke
+        for row in rows[len(records):]:
+            row["smoke"] = None
     if fanned_out:  # built on workers: which work queue (build host) and child run did each
         extras = [r.extra for r in records] + [{} for _ in failures or []]
         for row, extra in zip(rows, extras, strict=True):
@@ -48,12 +54,14 @@ def publish_images_table(
     from prefect.artifacts import create_table_artifact
 
     built = sum(1 for r in records if r.rebuilt)
+    smoke_failed = sum(1 for r in records if r.smoke_failed)
     create_table_artifact(
         key=key,
         table=image_rows(records, failures),
         description=(
             f"{len(records)} images: {built} rebuilt, {len(records) - built} skipped"
             + (f", {len(failures)} failed" if failures else "")
+            + (f", {smoke_failed} failed the smoke test" if smoke_failed else "")
         ),
     )
 

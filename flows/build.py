@@ -59,6 +59,7 @@ def build_image(
     benchmarks_dir: str | None = None,
     systems_config: str | None = None,
     registries_config: str | None = None,
+    smoke_event: dict[str, Any] | None = None,
 ) -> ImageRecord:
     """Build, push and record one image unless the registry already holds it; returns its record.
 
@@ -75,11 +76,14 @@ def build_image(
         benchmarks_dir: benchmarks directory on the build host (default: faasforge's samples)
         systems_config: systems.json on the build host (default: faasforge's config/systems.json)
         registries_config: cloud registries TOML on the build host (default: $FAASFORGE_REGISTRIES_CONFIG)
+        smoke_event: when given, call the image once with this event after the push, under its
+            platform's contract (faasforge.invoke); the record's ``smoke`` says how it went
     """
     shared = SharedParams(registry, repository, force, tag_style, benchmarks_dir, systems_config, registries_config)
     request = ImageRequest(platform, benchmark, language, version, architecture)
     record = run_image(
-        request, shared.workspace(), _steps(), force=force, slots=build_slots(), logger=get_run_logger()
+        request, shared.workspace(), _steps(), force=force, slots=build_slots(), logger=get_run_logger(),
+        smoke_event=smoke_event,
     )
     publish_images_table([record], key="faasforge-image")
     return record
@@ -108,6 +112,7 @@ def build_images(
     deployment: str = DEFAULT_DEPLOYMENT,
     work_queues: dict[str, str] | None = None,
     fan_out_timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    smoke_event: dict[str, Any] | None = None,
 ) -> list[ImageRecord]:
     """Build a matrix: deduplicated, checked against the registry, then the rest built
     ``concurrency`` images at once (default: the matrix file's ``concurrency``, else 2).
@@ -123,8 +128,13 @@ def build_images(
     needs work, on the work queue of its architecture (``work_queues``, default x64 → x64,
     arm64 → arm64), as subflows, and collect the records the workers persist. Needs a Prefect
     server and workers.
+
+    ``smoke_event``: call each image built in this run once with this event after its push
+    (``build --smoke``); one that does not answer is marked in its record's ``smoke`` and the table.
     """
-    shared = SharedParams(registry, repository, force, tag_style, benchmarks_dir, systems_config, registries_config)
+    shared = SharedParams(
+        registry, repository, force, tag_style, benchmarks_dir, systems_config, registries_config, smoke_event
+    )
     file_concurrency: int | None = None
     if images is None:
         images, file_concurrency = _matrix_file_images(matrix_file, shared)
@@ -155,7 +165,7 @@ def build_matrix(
     progress = MatrixProgress(len(requests))
     outcome = run_matrix(
         requests, shared.workspace(), _steps(), force=shared.force, concurrency=concurrency, run_one=fan_out,
-        on_done=progress.advance, logger=logger,
+        on_done=progress.advance, logger=logger, smoke_event=shared.smoke_event,
     )
     publish_images_table(outcome.records, key="faasforge-images", failures=outcome.failures)
     outcome.raise_for_failures()

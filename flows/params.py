@@ -34,6 +34,7 @@ class SharedParams:
     benchmarks_dir: str | None = None
     systems_config: str | None = None
     registries_config: str | None = None
+    smoke_event: dict[str, Any] | None = None  # build --smoke: call each built image once with it
 
     def as_params(self) -> dict[str, Any]:
         """The parameters that are set (a deployment's defaults stand for the others)."""

@@ -15,6 +15,8 @@
 #                             and cpp-build, each -x64 and -arm64; see scripts/base-image.sh keys;
 #                             empty for none). The Java and C++ ones derive from the python root.
 #   FAASFORGE_BUILD_JOBS      base images built at once (default 4)
+#   FAASFORGE_STANDINS        test stand-ins for the clouds' base images to ensure (scripts/standins.sh;
+#                             default: all of them; empty for none)
 #   DOCKER_HOST               engine to use; a local dockerd is started only for a unix socket
 set -euo pipefail
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
@@ -254,6 +256,15 @@ report_build() { # KEY RC
     return 1
 }
 
+# ---------------------------------------------------------------------------- 6. stand-ins
+ensure_standins() { # the clouds' runtime clients on the local bases, for tests (scripts/standins.sh)
+    local keys
+    keys=${FAASFORGE_STANDINS-$("$SCRIPT_DIR/standins.sh" keys)}
+    [[ -n $keys ]] || return 0
+    # shellcheck disable=SC2086 # a list of keys
+    "$SCRIPT_DIR/standins.sh" up $keys
+}
+
 # ---------------------------------------------------------------------------- status / down
 status() {
     local v q key tag info
@@ -330,6 +341,7 @@ main() {
             ensure_docker
             ensure_registry
             ensure_base_images
+            ensure_standins
             status
             log "up in $(($(now) - t0))s"
             ;;

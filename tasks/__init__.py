@@ -6,11 +6,12 @@ from faasforge.tasks.check import check_task
 from faasforge.tasks.push import push_task
 from faasforge.tasks.record import record_task
 from faasforge.tasks.resolve import resolve_task
+from faasforge.tasks.smoke import smoke_task
 from faasforge.tasks.stage import stage_task
 from faasforge.tasks.steps import PrefectSteps
 from faasforge.tasks.triage import record_skipped_task, triage_task
 
 __all__ = [
     "PrefectSteps", "build_task", "check_task", "push_task", "record_skipped_task", "record_task", "resolve_task",
-    "stage_task", "triage_task",
+    "smoke_task", "stage_task", "triage_task",
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from faasforge.tasks.args import as_is
 from faasforge.tasks.build import build_task
@@ -21,6 +22,7 @@ from faasforge.tasks.limits import global_build_slot
 from faasforge.tasks.push import push_task
 from faasforge.tasks.record import record_task
 from faasforge.tasks.resolve import resolve_task
+from faasforge.tasks.smoke import smoke_task
 from faasforge.tasks.stage import stage_task
 from faasforge.tasks.triage import record_skipped_task, triage_task
 from prefect import get_run_logger
@@ -58,6 +60,9 @@ class PrefectSteps:
     def push(self, resolved: model.ResolvedImage, ws: Workspace, build: model.BuildResult) -> model.PushResult:
         progress = self.display.for_image(resolved.request.short_label) if self.display else None
         return push_task(as_is(resolved), as_is(ws), as_is(self.engine), as_is(progress), wait_for=[build])
+
+    def smoke(self, resolved: model.ResolvedImage, event: dict[str, Any]) -> str:
+        return smoke_task(as_is(resolved), as_is(event))
 
     def record(
         self,

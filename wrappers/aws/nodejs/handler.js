@@ -1,60 +1,48 @@
 // faasforge wrapper for AWS Lambda (container image), Node.js.
 //
-// Lambda calls handler.handler(event, context). An API Gateway / function URL event carries the
-// benchmark's input as a JSON `body` (maybe base64); a direct invoke passes it as the event.
-// The answer follows SeBS: {statusCode: 200, body: "<json measurement record>"}.
+// The image's runtime interface client calls handler.handler(event, context) (CMD
+// "handler.handler", task root /var/task). A direct invoke passes the benchmark's input as the
+// event; an HTTP trigger (API Gateway, function URL) carries it as a JSON `body`. The reply has
+// SeBS's Node.js shape: {statusCode: 200, body: {begin, end, compute_time, results_time, result,
+// is_cold, request_id}}, the body a JSON string for an HTTP trigger and an object otherwise, as
+// SeBS's handler.js does; `result` is the function's return.
 'use strict';
 
 const fs = require('fs');
 const path = require('path');
-const crypto = require('crypto');
 
 const COLD_MARKER = path.join('/tmp', 'cold_run');
 
 function eventInput(event) {
-  if (event && typeof event === 'object' && 'body' in event) {
-    let body = event.body || '';
-    if (event.isBase64Encoded) body = Buffer.from(body, 'base64').toString('utf-8');
-    return body.trim() ? JSON.parse(body) : {};
-  }
-  return event && typeof event === 'object' ? event : { input: event };
-}
-
-function coldStart() {
-  if (!fs.existsSync(COLD_MARKER)) {
-    const containerId = crypto.randomBytes(4).toString('hex');
-    fs.writeFileSync(COLD_MARKER, containerId);
-    return [true, containerId];
-  }
-  return [false, fs.readFileSync(COLD_MARKER, 'utf-8')];
+  let body = event.body || '';
+  if (event.isBase64Encoded) body = Buffer.from(body, 'base64').toString('utf-8');
+  return body.trim() ? JSON.parse(body) : {};
 }
 
 exports.handler = async function (event, context) {
-  const input = eventInput(event);
-  const requestId = (context && context.awsRequestId) || crypto.randomBytes(16).toString('hex');
-  if (!('request-id' in input)) input['request-id'] = requestId;
-  if (!('income-timestamp' in input)) input['income-timestamp'] = Date.now() / 1000;
-
   const begin = Date.now() / 1000;
-  const start = process.hrtime.bigint();
+  const start = process.hrtime();
+  const httpTrigger = event !== null && typeof event === 'object' && 'body' in event;
+  const input = httpTrigger ? eventInput(event) : event;
+  if (input !== null && typeof input === 'object') {
+    if (!('request-id' in input)) input['request-id'] = context.awsRequestId;
+    if (!('income-timestamp' in input)) input['income-timestamp'] = begin;
+  }
   const func = require('./function/function');
-  const output = await func.handler(input);
-  const computeTime = Number(process.hrtime.bigint() - start) / 1e3;
+  const result = await func.handler(input);
+  const elapsed = process.hrtime(start);
   const end = Date.now() / 1000;
 
-  const [isCold, containerId] = coldStart();
-  return {
-    statusCode: 200,
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      begin: begin,
-      end: end,
-      compute_time: computeTime,
-      results_time: 0,
-      is_cold: isCold,
-      result: { output: output === undefined ? null : output },
-      request_id: requestId,
-      container_id: containerId,
-    }),
+  const isCold = !fs.existsSync(COLD_MARKER);
+  if (isCold) fs.closeSync(fs.openSync(COLD_MARKER, 'w'));
+  const record = {
+    begin: begin,
+    end: end,
+    compute_time: elapsed[1] / 1e3 + elapsed[0] * 1e6,
+    results_time: 0,
+    result: result,
+    is_cold: isCold,
+    request_id: context.awsRequestId,
   };
+  return { statusCode: 200, body: httpTrigger ? JSON.stringify(record) : record };
 };

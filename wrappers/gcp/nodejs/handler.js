@@ -1,85 +1,48 @@
 // faasforge wrapper for Google Cloud Run (container image), Node.js.
 //
-// Cloud Run sends HTTP to $PORT (8080 by default). POST / with the JSON event awaits
-// handler(event) from function/function.js and answers SeBS's measurement record as JSON;
-// GET /health → ok. Node's http module only.
+// A functions-framework function, as SeBS's: @google-cloud/functions-framework serves
+// exports.handler(req, res) on $PORT; the JSON body is the event. The reply is SeBS's record:
+// {begin, end, compute_time, results_time, result, is_cold, request_id}; `result` is the
+// function's return.
 'use strict';
 
-const http = require('http');
+const fs = require('fs');
+const path = require('path');
 const crypto = require('crypto');
 
-const CONTAINER_ID = crypto.randomBytes(4).toString('hex');
-let cold = true;
-
-function requestId(headers) {
-  const trace = headers['x-cloud-trace-context'] || '';
-  return headers['function-execution-id'] || trace.split('/')[0] || crypto.randomBytes(16).toString('hex');
+if ('NOSQL_STORAGE_DATABASE' in process.env) { // set by the deployment, as SeBS's
+  const nosql = require('./function/nosql');
+  nosql.nosql.get_instance(process.env.NOSQL_STORAGE_DATABASE);
 }
 
-async function measure(event, id) {
-  const isCold = cold;
-  cold = false;
-  if (!('request-id' in event)) event['request-id'] = id;
-  if (!('income-timestamp' in event)) event['income-timestamp'] = Date.now() / 1000;
+const COLD_MARKER = path.join('/tmp', 'cold_run');
+
+exports.handler = async function (req, res) {
   const begin = Date.now() / 1000;
-  const start = process.hrtime.bigint();
-  const func = require('./function/function');
-  const output = await func.handler(event);
-  const computeTime = Number(process.hrtime.bigint() - start) / 1e3;
-  return {
-    begin: begin,
-    end: Date.now() / 1000,
-    compute_time: computeTime,
-    results_time: 0,
-    is_cold: isCold,
-    result: { output: output === undefined ? null : output },
-    request_id: id,
-    container_id: CONTAINER_ID,
-    service: process.env.K_SERVICE || '',
-    revision: process.env.K_REVISION || '',
-  };
-}
-
-function reply(res, status, payload) {
-  const body = Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload));
-  res.writeHead(status, {
-    'Content-Type': typeof payload === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
-    'Content-Length': body.length,
-  });
-  res.end(body);
-}
-
-const server = http.createServer((req, res) => {
-  if (req.method === 'GET') {
-    const healthy = ['/health', '/healthz'].includes(req.url.split('?')[0]);
-    return healthy ? reply(res, 200, 'ok') : reply(res, 404, { error: 'POST / with a JSON event' });
+  const start = process.hrtime();
+  const requestId = req.headers['x-cloud-trace-context'] || req.headers['function-execution-id']
+    || crypto.randomBytes(16).toString('hex');
+  const event = req.body;
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+    res.status(400).json({ error: 'the body must be a JSON object (the event)', request_id: requestId });
+    return;
   }
-  if (req.method !== 'POST') return reply(res, 405, { error: 'method not allowed' });
-  const id = requestId(req.headers);
-  const chunks = [];
-  req.on('data', (chunk) => chunks.push(chunk));
-  req.on('end', async () => {
-    let event;
-    try {
-      const raw = Buffer.concat(chunks).toString('utf-8');
-      event = raw.trim() ? JSON.parse(raw) : {};
-    } catch (err) {
-      return reply(res, 400, { error: 'body is not valid JSON: ' + err.message, request_id: id });
-    }
-    if (event === null || typeof event !== 'object' || Array.isArray(event)) {
-      return reply(res, 400, { error: 'the event must be a JSON object', request_id: id });
-    }
-    try {
-      reply(res, 200, await measure(event, id));
-    } catch (err) {
-      console.error(err);
-      reply(res, 500, { error: `${err && err.name}: ${err && err.message}`, request_id: id });
-    }
-  });
-});
+  if (!('request-id' in event)) event['request-id'] = requestId;
+  if (!('income-timestamp' in event)) event['income-timestamp'] = begin;
+  const func = require('./function/function');
+  const result = await func.handler(event);
+  const elapsed = process.hrtime(start);
+  const end = Date.now() / 1000;
 
-process.on('SIGTERM', () => {
-  server.close(() => process.exit(0));
-  setTimeout(() => process.exit(0), 2000).unref();
-});
-server.listen(parseInt(process.env.PORT || '8080', 10), '0.0.0.0');
+  const isCold = !fs.existsSync(COLD_MARKER);
+  if (isCold) fs.closeSync(fs.openSync(COLD_MARKER, 'w'));
+  res.status(200).json({
+    begin: begin,
+    end: end,
+    compute_time: elapsed[1] / 1e3 + elapsed[0] * 1e6,
+    results_time: 0,
+    result: result,
+    is_cold: isCold,
+    request_id: requestId,
+  });
+};

@@ -1,118 +1,84 @@
 """faasforge wrapper for Google Cloud Run (container image), Python.
 
-Cloud Run sends HTTP to ``$PORT`` (8080 by default). ``POST /`` with the JSON event runs
-``function.handler(event)`` and answers SeBS's measurement record as JSON; ``GET /health`` → ok.
-Standard library only, so the image needs no extra packages.
+A functions-framework function, as SeBS's: ``handler(req)`` takes the Flask request that
+functions-framework (served by gunicorn on ``$PORT``) hands over, reads the JSON event, runs
+``function.handler(event)`` and answers SeBS's measurement record: ``{begin, end, results_time,
+is_cold, result, request_id, cold_start_var, container_id}``; ``result`` is the function's return.
 """
 
+import datetime
+import io
 import json
 import os
-import signal
-import sys
-import threading
-import time
-import traceback
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-ROOT = os.path.dirname(os.path.abspath(__file__))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
+if "NOSQL_STORAGE_DATABASE" in os.environ:  # set by the deployment, as SeBS's
+    from function import nosql
 
-CONTAINER_ID = uuid.uuid4().hex[:8]
-_state = {"cold": True}
-_lock = threading.Lock()
+    nosql.nosql.get_instance(os.environ["NOSQL_STORAGE_DATABASE"])
+
+_COLD_MARKER = os.path.join("/tmp", "cold_run")
 
 
-def _request_id(headers):
-    trace = headers.get("X-Cloud-Trace-Context", "")
-    return (
-        headers.get("Function-Execution-Id")
-        or (trace.split("/", 1)[0] if trace else "")
-        or str(uuid.uuid4())
+def _stamp(moment):
+    """SeBS's ``strftime("%s.%f")``: epoch seconds, a dot, six digits of microseconds."""
+    return f"{int(moment.timestamp())}.{moment.microsecond:06d}"
+
+
+def _cold_start():
+    if not os.path.exists(_COLD_MARKER):
+        container_id = str(uuid.uuid4())[0:8]
+        with open(_COLD_MARKER, "a") as handle:
+            handle.write(container_id)
+        return True, container_id
+    with open(_COLD_MARKER) as handle:
+        return False, handle.read()
+
+
+def _store_log(event, log_data, begin, end, request_id):
+    if "logs" not in event:
+        return 0
+    log_data["time"] = (end - begin) / datetime.timedelta(microseconds=1)
+    results_begin = datetime.datetime.now()
+    from function import storage
+
+    storage.storage.get_instance().upload_stream(
+        event["logs"]["bucket"], f"{request_id}.json", io.BytesIO(json.dumps(log_data).encode("utf-8"))
     )
+    return (datetime.datetime.now() - results_begin) / datetime.timedelta(microseconds=1)
 
 
-def measure(event, request_id):
-    with _lock:
-        is_cold, _state["cold"] = _state["cold"], False
-    event.setdefault("request-id", request_id)
-    event.setdefault("income-timestamp", time.time())
-    begin = time.time()
-    start = time.perf_counter()
+def handler(req):
+    income_timestamp = datetime.datetime.now().timestamp()
+    request_id = (
+        req.headers.get("X-Cloud-Trace-Context") or req.headers.get("Function-Execution-Id") or str(uuid.uuid4())
+    )
+    event = req.get_json(force=True, silent=True)
+    if not isinstance(event, dict):
+        body = json.dumps({"error": "the body must be a JSON object (the event)", "request_id": request_id})
+        return body, 400, {"Content-Type": "application/json"}
+    event["request-id"] = request_id
+    event["income-timestamp"] = income_timestamp
+
+    begin = datetime.datetime.now()
     from function import function
 
-    output = function.handler(event)
-    compute_time = (time.perf_counter() - start) * 1e6
-    end = time.time()
-    return {
-        "begin": begin,
-        "end": end,
-        "compute_time": compute_time,
-        "results_time": 0,
-        "is_cold": is_cold,
-        "result": {"output": output},
-        "request_id": request_id,
-        "container_id": CONTAINER_ID,
-        "service": os.environ.get("K_SERVICE", ""),
-        "revision": os.environ.get("K_REVISION", ""),
-    }
+    ret = function.handler(event)
+    end = datetime.datetime.now()
+    results_time = _store_log(event, ret, begin, end, request_id)
 
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def _json(self, status, payload, close=False):
-        body = json.dumps(payload, default=str).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        if close:
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self):  # noqa: N802
-        if self.path.split("?", 1)[0] in ("/health", "/healthz"):
-            body = b"ok"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        else:
-            self._json(404, {"error": "POST / with a JSON event"})
-
-    def do_POST(self):  # noqa: N802
-        request_id = _request_id(self.headers)
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            event = json.loads(raw) if raw.strip() else {}
-        except ValueError as exc:
-            error = f"body is not valid JSON: {exc}"
-            self._json(400, {"error": error, "request_id": request_id}, close=True)
-            return
-        if not isinstance(event, dict):
-            self._json(400, {"error": "the event must be a JSON object", "request_id": request_id})
-            return
-        try:
-            self._json(200, measure(event, request_id))
-        except Exception as exc:
-            traceback.print_exc()
-            self._json(500, {"error": f"{type(exc).__name__}: {exc}", "request_id": request_id})
-
-
-def main():
-    server = ThreadingHTTPServer(("0.0.0.0", int(os.environ.get("PORT", "8080"))), Handler)
-    server.daemon_threads = True
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    try:
-        server.serve_forever()
-    finally:
-        server.server_close()
-
-
-if __name__ == "__main__":
-    main()
+    is_cold, container_id = _cold_start()
+    body = json.dumps(
+        {
+            "begin": _stamp(begin),
+            "end": _stamp(end),
+            "results_time": results_time,
+            "is_cold": is_cold,
+            "result": ret,
+            "request_id": request_id,
+            "cold_start_var": os.environ.get("cold_start", ""),  # noqa: SIM112 (SeBS's name)
+            "container_id": container_id,
+        },
+        default=str,
+    )
+    return body, 200, {"Content-Type": "application/json"}
