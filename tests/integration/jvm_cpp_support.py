@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import socket
 import tarfile
 import time
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import requests
 from faasforge.benchmarks import find_benchmark
 from faasforge.engine import build_image
 from faasforge.model import BuildResult, ImageRequest
+from faasforge.ports import free_port
 from faasforge.settings import Settings
 from faasforge.staging import materialize, plan_context, remove_context
 from faasforge.systems import Systems
@@ -56,12 +56,6 @@ def build(client: Any, request: ImageRequest, benchmarks_dir: Path, tag: str, sy
     finally:
         remove_context(context)
     return Built(result, lines)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def call_local(client: Any, image: str, event: dict[str, Any], platform: str = "linux/amd64",
