@@ -432,7 +432,7 @@ def plan_context(
     if request.language == "python" and "function/__init__.py" not in entries:
         entries["function/__init__.py"] = ContextEntry("function/__init__.py", data=b"")
     extension = HELPER_EXTENSIONS.get(request.language, "")
-    own_dir = settings.wrappers_dir / request.platform / request.language
+    own_dir = (settings.wrappers_dir / request.platform / request.language).resolve()
     helpers = {  # helper → faasforge's own (else the benchmarks dir's, SeBS's)
         m: entry.source is not None and entry.source.is_relative_to(own_dir)
         for m in MODULES
