@@ -33,6 +33,8 @@ from faasforge.settings import Settings, init_timeout_seconds, staging_root
 from faasforge.systems import Deployment, Packages
 
 log = logging.getLogger("faasforge.staging")
+if log.level == logging.NOTSET:  # init.sh output (INFO) belongs in the run log; consoles show WARNING+
+    log.setLevel(logging.INFO)
 
 # Never enter a build context, wherever they are found.
 EXCLUDED_NAMES = {
