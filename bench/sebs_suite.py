@@ -382,10 +382,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start-timeout", type=float, default=120)
     parser.add_argument("--call-timeout", type=float, default=600)
     parser.add_argument("--table", type=Path, nargs="*", default=None,
-                        help="only print the table of earlier --out files")
+                        help="only print the table of earlier --out files (later ones win)")
     args = parser.parse_args(argv)
     if args.table is not None:
-        print(render([row for path in args.table for row in json.loads(path.read_text())]))
+        latest = {  # a later file's row replaces an earlier one for the same image
+            (r["benchmark"], r["language"], r["arch"]): r
+            for path in args.table for r in json.loads(path.read_text())
+        }
+        print(render(sorted(latest.values(), key=lambda r: (r["benchmark"], r["language"] != "python", r["arch"]))))
         return 0
     args.sebs = args.sebs.resolve()
     wanted = {b for b in args.benchmark.split(",") if b}
