@@ -133,3 +133,10 @@ class ImageLockTimeout(FaasforgeError):
 class LocalServerError(FaasforgeError):
     """The local Prefect API server exited or did not answer in time; the message carries the tail
     of its output and names its log file."""
+
+
+def first_line(error: BaseException | str | None, limit: int | None = None) -> str:
+    """The first line of an error's message (its type's name when it has none), for one-line reports."""
+    text = str(error).strip() if error is not None else ""
+    line = text.splitlines()[0] if text else (type(error).__name__ if isinstance(error, BaseException) else "")
+    return line[:limit] if limit is not None else line

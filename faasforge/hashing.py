@@ -19,13 +19,6 @@ NOT_HASHED_PREFIX = ".faasforge/"  # build-time trust settings, not content
 INIT_PREFIX = ".faasforge-init/"  # the benchmark copy init.sh scripts run in (removed before the build)
 
 
-def entry_bytes(entry: ContextEntry) -> bytes:
-    if entry.data is not None:
-        return entry.data
-    assert entry.source is not None
-    return entry.source.read_bytes()
-
-
 def _file_digest(entry: ContextEntry) -> str:
     if entry.data is not None:
         return hashlib.sha256(entry.data).hexdigest()

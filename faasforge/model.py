@@ -5,9 +5,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-Architecture = Literal["x64", "arm64"]
 ARCHITECTURES: tuple[str, ...] = ("x64", "arm64")
 DOCKER_PLATFORM = {"x64": "linux/amd64", "arm64": "linux/arm64"}
 ENGINE_ARCHITECTURE = {"x64": "amd64", "arm64": "arm64"}

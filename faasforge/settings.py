@@ -81,9 +81,7 @@ class Settings:
     registry: str | None = None
     repository: str | None = None
     tag_style: str = "hash"
-    tag_prefix: str | None = None
     sebs_version: str | None = None  # None: general.SeBS_version of the systems config
-    force: bool = False
     ca_bundle: Path | None = field(default_factory=build_ca_bundle)
     home: Path = field(default_factory=faasforge_home)
     registries_config: Path | None = field(default_factory=registries_config_path)
