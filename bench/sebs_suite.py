@@ -389,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
             (r["benchmark"], r["language"], r["arch"]): r
             for path in args.table for r in json.loads(path.read_text())
         }
-        print(render(sorted(latest.values(), key=lambda r: (r["benchmark"], r["language"] != "python", r["arch"]))))
+        print(render(sorted(latest.values(), key=lambda r: (r["benchmark"], r["language"] != "python", r["arch"] != "x64"))))
         return 0
     args.sebs = args.sebs.resolve()
     wanted = {b for b in args.benchmark.split(",") if b}
