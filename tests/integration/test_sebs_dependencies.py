@@ -10,9 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from faasforge.registries import open_workspace
 
 from faasforge.model import ImageRequest
-from faasforge.pipeline import Workspace, build_staged, resolve_image, stage_context
+from faasforge.pipeline import DockerEngine, build_staged, resolve_image, stage_context
 from faasforge.resources import config_dir
 from faasforge.settings import Settings, faasforge_home
 from faasforge.staging import remove_context
@@ -61,7 +62,7 @@ def test_each_architecture_gets_the_pin_sebs_rule_picks_plus_deployment_packages
     benchmarks = tmp_path / "benchmarks"
     bench = pinned_benchmark(benchmarks)
     before = tree_fingerprint(bench)
-    ws = Workspace.from_settings(Settings(
+    ws = open_workspace(Settings(
         benchmarks_dir=benchmarks, systems_config=systems_with_package(tmp_path),
         registry=local_registry, repository=repository,
     ))
@@ -70,7 +71,7 @@ def test_each_architecture_gets_the_pin_sebs_rule_picks_plus_deployment_packages
         resolved = resolve_image(ImageRequest("local", "900.pins", "python", "3.11", arch), ws)
         context = stage_context(resolved)
         try:
-            build_staged(docker_engine, context, resolved)
+            build_staged(DockerEngine(docker_engine), context, resolved)
         finally:
             remove_context(context)
         out = docker_engine.containers.run(resolved.image_uri, ["python3", "-c", PROBE], remove=True)
