@@ -398,6 +398,45 @@ def _init_inputs(benchmark: Benchmark, language: str) -> tuple[ContextEntry, ...
     return tuple(entries)
 
 
+def _code_and_wrapper_entries(
+    request: ImageRequest, benchmark: Benchmark, code_dir: Path, settings: Settings, deployment: Deployment
+) -> dict[str, ContextEntry]:
+    """The function code (the language dir without dependency files, Dockerfiles, init.sh and other
+    variants' directories) and the wrapper files, at their context paths."""
+    entries: dict[str, ContextEntry] = {}
+    variants = {v for v in benchmark.variants(request.language) if v != "default"}
+    for rel, real in walk_files(code_dir, benchmark.path):
+        top = rel.split("/", 1)[0]
+        if _is_dependency_file(request.language, rel) or top in BENCHMARK_DOCKERFILES or top in NOT_CODE:
+            continue
+        if top in variants and "/" in rel:  # another language variant's code (SeBS's overlay dirs)
+            continue
+        entries[f"function/{rel}"] = ContextEntry(
+            f"function/{rel}", source=real, executable=_executable(real)
+        )
+    for rel, real in wrapper_files(request, settings, deployment).items():
+        dest = _wrapper_destination(request, rel)
+        entries[dest] = ContextEntry(dest, source=real, executable=_executable(real))
+    _check_module_helpers(request, benchmark, entries, settings)
+    if request.language == "python" and "function/__init__.py" not in entries:
+        entries["function/__init__.py"] = ContextEntry("function/__init__.py", data=b"")
+    return entries
+
+
+def _helper_origins(
+    request: ImageRequest, entries: Mapping[str, ContextEntry], settings: Settings
+) -> dict[str, bool]:
+    """Helper (storage, nosql) the image ships → whether it is faasforge's own (else SeBS's, from
+    the benchmarks dir's wrappers)."""
+    extension = HELPER_EXTENSIONS.get(request.language, "")
+    own_dir = (settings.wrappers_dir / request.platform / request.language).resolve()
+    return {
+        m: entry.source is not None and entry.source.is_relative_to(own_dir)
+        for m in MODULES
+        if (entry := entries.get(f"function/{m}{extension}")) is not None
+    }
+
+
 def plan_context(
     request: ImageRequest,
     benchmark: Benchmark,
@@ -415,31 +454,8 @@ def plan_context(
     deployment = deployment or Deployment()
     code_dir = benchmark.language_dir(request.language)
     dockerfile, dockerfile_source = find_dockerfile(request, code_dir, settings)
-    entries: dict[str, ContextEntry] = {}
-    variants = {v for v in benchmark.variants(request.language) if v != "default"}
-
-    for rel, real in walk_files(code_dir, benchmark.path):
-        top = rel.split("/", 1)[0]
-        if _is_dependency_file(request.language, rel) or top in BENCHMARK_DOCKERFILES or top in NOT_CODE:
-            continue
-        if top in variants and "/" in rel:  # another language variant's code (SeBS's overlay dirs)
-            continue
-        entries[f"function/{rel}"] = ContextEntry(
-            f"function/{rel}", source=real, executable=_executable(real)
-        )
-    for rel, real in wrapper_files(request, settings, deployment).items():
-        dest = _wrapper_destination(request, rel)
-        entries[dest] = ContextEntry(dest, source=real, executable=_executable(real))
-    _check_module_helpers(request, benchmark, entries, settings)
-    if request.language == "python" and "function/__init__.py" not in entries:
-        entries["function/__init__.py"] = ContextEntry("function/__init__.py", data=b"")
-    extension = HELPER_EXTENSIONS.get(request.language, "")
-    own_dir = (settings.wrappers_dir / request.platform / request.language).resolve()
-    helpers = {  # helper → faasforge's own (else the benchmarks dir's, SeBS's)
-        m: entry.source is not None and entry.source.is_relative_to(own_dir)
-        for m in MODULES
-        if (entry := entries.get(f"function/{m}{extension}")) is not None
-    }
+    entries = _code_and_wrapper_entries(request, benchmark, code_dir, settings, deployment)
+    helpers = _helper_origins(request, entries, settings)
     for entry in _dependency_entries(request, code_dir, deployment, benchmark.modules, helpers):
         entries[entry.relpath] = entry
     scripts = tuple(init_scripts(benchmark, request.language))
