@@ -11,8 +11,9 @@
 #   FAASFORGE_SERVICES_DIR    state, logs, registry storage, cached roots
 #                             (default /var/tmp/faasforge-services)
 #   FAASFORGE_REGISTRY_PORT   local registry port on 127.0.0.1 (default 5000)
-#   FAASFORGE_BASE_IMAGES     base images to ensure (default "python-x64 python-arm64 nodejs-x64
-#                             nodejs-arm64"; empty for none)
+#   FAASFORGE_BASE_IMAGES     base images to ensure (default: python, nodejs, java, java-build, cpp
+#                             and cpp-build, each -x64 and -arm64; see scripts/base-image.sh keys;
+#                             empty for none). The Java and C++ ones derive from the python root.
 #   FAASFORGE_BUILD_JOBS      base images built at once (default 4)
 #   DOCKER_HOST               engine to use; a local dockerd is started only for a unix socket
 set -euo pipefail
@@ -22,7 +23,8 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SERVICES_DIR=${FAASFORGE_SERVICES_DIR:-/var/tmp/faasforge-services}
 REGISTRY_PORT=${FAASFORGE_REGISTRY_PORT:-5000}
 REGISTRY_ADDR=127.0.0.1:$REGISTRY_PORT
-BASE_IMAGES=${FAASFORGE_BASE_IMAGES-python-x64 python-arm64 nodejs-x64 nodejs-arm64}
+BASE_IMAGES=${FAASFORGE_BASE_IMAGES-python-x64 python-arm64 nodejs-x64 nodejs-arm64 java-x64 java-arm64 \
+java-build-x64 java-build-arm64 cpp-x64 cpp-arm64 cpp-build-x64 cpp-build-arm64}
 BUILD_JOBS=${FAASFORGE_BUILD_JOBS:-4}
 BINFMT_DIR=/proc/sys/fs/binfmt_misc
 export FAASFORGE_SERVICES_DIR=$SERVICES_DIR
