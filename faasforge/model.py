@@ -145,6 +145,14 @@ class PushResult:
 
 
 @dataclass(frozen=True)
+class Rebuilt:
+    """What rebuilding an image produced: its build and the push of it."""
+
+    build: BuildResult
+    push: PushResult
+
+
+@dataclass(frozen=True)
 class ImageRecord:
     """What was published and how big it is: one catalog row."""
 

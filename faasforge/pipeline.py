@@ -1,8 +1,9 @@
 """The per-image steps as plain functions: resolve → check → stage → build → push → record.
 
-``faasforge.runner`` runs them in order for an image or a matrix (``PlainSteps`` calls them as
-they are; ``faasforge.tasks.steps.PrefectSteps`` as Prefect tasks); ``faasforge plan`` calls the
-first two directly, with no Prefect and no side effects. What they need from outside comes in
+``faasforge.runner`` runs them in order for an image or a matrix, through a :class:`Steps`
+implementation: :class:`PlainSteps` here calls them as they are, ``faasforge.tasks.steps.PrefectSteps``
+as Prefect task runs. ``faasforge plan`` calls the first two directly, with no Prefect and no side
+effects. What they need from outside comes in
 through a :class:`Workspace` (settings, systems config, catalog, a ``RegistrySource``) and an
 :class:`Engine` (``DockerEngine`` in the product, a fake in unit tests).
 """
@@ -15,7 +16,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from faasforge import staging
 from faasforge.benchmarks import find_benchmark
@@ -29,6 +30,7 @@ from faasforge.model import (
     ImageRequest,
     MatrixTriage,
     PushResult,
+    Rebuilt,
     RegistryDecision,
     ResolvedImage,
     megabytes,
@@ -268,46 +270,104 @@ def push_built(
 
 
 def record_image(
-    resolved: ResolvedImage,
-    decision: RegistryDecision,
-    ws: Workspace,
-    build: BuildResult | None = None,
-    push: PushResult | None = None,
+    resolved: ResolvedImage, decision: RegistryDecision, ws: Workspace, rebuilt: Rebuilt | None = None
 ) -> ImageRecord:
     """Write the catalog row for this image (rebuilt or skipped, and why)."""
-    request = resolved.request
-    if build is not None and push is not None:
-        record = ImageRecord(
-            platform=request.platform, benchmark=request.benchmark, language=request.language,
-            version=request.version, architecture=request.architecture,
-            image_uri=resolved.image_uri, digest=push.digest,
-            content_hash=resolved.plan.content_hash,
-            size_mb=megabytes(build.size_bytes), compressed_mb=megabytes(push.compressed_bytes),
-            build_seconds=build.seconds, push_seconds=push.seconds,
-            rebuilt=True, reason=decision.reason,
-        )
-    else:
-        record = skipped_record(resolved, decision, ws)
-    return ws.catalog.record(record)
+    if rebuilt is None:
+        return ws.catalog.record(skipped_record(resolved, decision, ws))
+    build, push = rebuilt.build, rebuilt.push
+    return ws.catalog.record(_image_record(
+        resolved, decision, digest=push.digest, rebuilt=True,
+        size_mb=megabytes(build.size_bytes), compressed_mb=megabytes(push.compressed_bytes),
+        build_seconds=build.seconds, push_seconds=push.seconds,
+    ))
 
 
 def skipped_record(resolved: ResolvedImage, decision: RegistryDecision, ws: Workspace) -> ImageRecord:
     """A record for an image the registry already holds: sizes from the catalog when it knows
     this digest, else the compressed size from the manifest (one GET, still no pull)."""
-    request = resolved.request
     remote = decision.remote
     digest = remote.digest if remote else None
-    known = ws.catalog.get(request)
+    known = ws.catalog.get(resolved.request)
     size_mb = compressed_mb = None
     if known is not None and known.digest == digest and known.image_uri == resolved.image_uri:
         size_mb, compressed_mb = known.size_mb, known.compressed_mb
     else:
-        described = ws.registry(request.platform).describe_image(resolved.name)
+        described = ws.registry(resolved.request.platform).describe_image(resolved.name)
         compressed_mb = megabytes(described.compressed_bytes)
-    return ImageRecord(
-        platform=request.platform, benchmark=request.benchmark, language=request.language,
-        version=request.version, architecture=request.architecture,
-        image_uri=resolved.image_uri, digest=digest, content_hash=resolved.plan.content_hash,
-        size_mb=size_mb, compressed_mb=compressed_mb, build_seconds=None, push_seconds=None,
-        rebuilt=False, reason=decision.reason,
+    return _image_record(
+        resolved, decision, digest=digest, rebuilt=False, size_mb=size_mb, compressed_mb=compressed_mb,
+        build_seconds=None, push_seconds=None,
     )
+
+
+def _image_record(resolved: ResolvedImage, decision: RegistryDecision, **measured: Any) -> ImageRecord:
+    r = resolved.request
+    return ImageRecord(
+        platform=r.platform, benchmark=r.benchmark, language=r.language, version=r.version,
+        architecture=r.architecture, image_uri=resolved.image_uri, content_hash=resolved.plan.content_hash,
+        reason=decision.reason, **measured,
+    )
+
+
+class Steps(Protocol):
+    """The six steps of an image and the two of a matrix triage; each one call, no decisions."""
+
+    def resolve(self, request: ImageRequest, ws: Workspace) -> ResolvedImage: ...
+
+    def check(self, resolved: ResolvedImage, ws: Workspace, force: bool) -> RegistryDecision: ...
+
+    def stage(self, resolved: ResolvedImage) -> Path: ...
+
+    def build(self, resolved: ResolvedImage, context_dir: Path, force: bool) -> BuildResult: ...
+
+    def push(self, resolved: ResolvedImage, ws: Workspace, build: BuildResult) -> PushResult: ...
+
+    def record(
+        self, resolved: ResolvedImage, decision: RegistryDecision, ws: Workspace, rebuilt: Rebuilt | None = None
+    ) -> ImageRecord: ...
+
+    def triage(self, requests: Sequence[ImageRequest], ws: Workspace, force: bool) -> MatrixTriage: ...
+
+    def record_skipped(
+        self, skipped: Sequence[tuple[ResolvedImage, RegistryDecision]], ws: Workspace
+    ) -> list[ImageRecord]: ...
+
+
+class PlainSteps:
+    """The steps as plain function calls on ``engine``; push progress to ``progress``."""
+
+    def __init__(
+        self, engine: Engine, progress: PushProgress | None = None, on_build_line: LineSink | None = None
+    ) -> None:
+        self.engine = engine
+        self.progress = progress
+        self.on_build_line = on_build_line
+
+    def resolve(self, request: ImageRequest, ws: Workspace) -> ResolvedImage:
+        return resolve_image(request, ws)
+
+    def check(self, resolved: ResolvedImage, ws: Workspace, force: bool) -> RegistryDecision:
+        return check_registry(resolved, ws, force=force)
+
+    def stage(self, resolved: ResolvedImage) -> Path:
+        return stage_context(resolved)
+
+    def build(self, resolved: ResolvedImage, context_dir: Path, force: bool) -> BuildResult:
+        return build_staged(self.engine, context_dir, resolved, on_line=self.on_build_line)
+
+    def push(self, resolved: ResolvedImage, ws: Workspace, build: BuildResult) -> PushResult:
+        return push_built(self.engine, resolved, ws, self.progress)
+
+    def record(
+        self, resolved: ResolvedImage, decision: RegistryDecision, ws: Workspace, rebuilt: Rebuilt | None = None
+    ) -> ImageRecord:
+        return record_image(resolved, decision, ws, rebuilt)
+
+    def triage(self, requests: Sequence[ImageRequest], ws: Workspace, force: bool) -> MatrixTriage:
+        return triage_images(requests, ws, force=force)
+
+    def record_skipped(
+        self, skipped: Sequence[tuple[ResolvedImage, RegistryDecision]], ws: Workspace
+    ) -> list[ImageRecord]:
+        return [record_image(resolved, decision, ws) for resolved, decision in skipped]

@@ -2,9 +2,10 @@
 
 ``run_image`` takes an image through resolve → check → stage → build → push → record;
 ``run_matrix`` takes a matrix through one up-front check, then ``run_image`` per image that needs
-work, ``concurrency`` at a time. What each step does is a :class:`Steps` implementation's:
+work, ``concurrency`` at a time. What each step does is a ``faasforge.pipeline.Steps``
+implementation's:
 
-- :class:`PlainSteps` calls the functions of ``faasforge.pipeline`` as they are (tests, bench,
+- ``faasforge.pipeline.PlainSteps`` calls the pipeline's functions as they are (tests, bench,
   any pipeline that wants no Prefect);
 - ``faasforge.tasks.steps.PrefectSteps`` runs each as a Prefect task run (argument wrapping, the
   build cache and its refresh, the server's global build slot).
@@ -24,34 +25,13 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from faasforge.defaults import DEFAULT_CONCURRENCY
 from faasforge.errors import FaasforgeError, first_line
 from faasforge.locks import BuildSlots, build_slots, image_lock
-from faasforge.model import (
-    BuildResult,
-    ImageRecord,
-    ImageRequest,
-    MatrixTriage,
-    PushResult,
-    RegistryDecision,
-    ResolvedImage,
-)
-from faasforge.pipeline import (
-    Engine,
-    LineSink,
-    Workspace,
-    build_staged,
-    check_registry,
-    push_built,
-    record_image,
-    resolve_image,
-    stage_context,
-    triage_images,
-)
-from faasforge.push import PushProgress
+from faasforge.model import BuildResult, ImageRecord, ImageRequest, Rebuilt, RegistryDecision, ResolvedImage
+from faasforge.pipeline import PlainSteps, Steps, Workspace
 from faasforge.staging import remove_context
 
 __all__ = [
@@ -61,79 +41,6 @@ __all__ = [
 Logger = logging.Logger | logging.LoggerAdapter[logging.Logger]
 ImageRunner = Callable[[ImageRequest], ImageRecord]
 log = logging.getLogger("faasforge.runner")
-
-
-class Steps(Protocol):
-    """The six steps of an image and the two of a matrix triage; each one call, no decisions."""
-
-    def resolve(self, request: ImageRequest, ws: Workspace) -> ResolvedImage: ...
-
-    def check(self, resolved: ResolvedImage, ws: Workspace, force: bool) -> RegistryDecision: ...
-
-    def stage(self, resolved: ResolvedImage) -> Path: ...
-
-    def build(self, resolved: ResolvedImage, context_dir: Path, force: bool) -> BuildResult: ...
-
-    def push(self, resolved: ResolvedImage, ws: Workspace, build: BuildResult) -> PushResult: ...
-
-    def record(
-        self,
-        resolved: ResolvedImage,
-        decision: RegistryDecision,
-        ws: Workspace,
-        build: BuildResult | None = None,
-        push: PushResult | None = None,
-    ) -> ImageRecord: ...
-
-    def triage(self, requests: Sequence[ImageRequest], ws: Workspace, force: bool) -> MatrixTriage: ...
-
-    def record_skipped(
-        self, skipped: Sequence[tuple[ResolvedImage, RegistryDecision]], ws: Workspace
-    ) -> list[ImageRecord]: ...
-
-
-class PlainSteps:
-    """The steps as plain function calls on ``engine``; push progress to ``progress``."""
-
-    def __init__(
-        self, engine: Engine, progress: PushProgress | None = None, on_build_line: LineSink | None = None
-    ) -> None:
-        self.engine = engine
-        self.progress = progress
-        self.on_build_line = on_build_line
-
-    def resolve(self, request: ImageRequest, ws: Workspace) -> ResolvedImage:
-        return resolve_image(request, ws)
-
-    def check(self, resolved: ResolvedImage, ws: Workspace, force: bool) -> RegistryDecision:
-        return check_registry(resolved, ws, force=force)
-
-    def stage(self, resolved: ResolvedImage) -> Path:
-        return stage_context(resolved)
-
-    def build(self, resolved: ResolvedImage, context_dir: Path, force: bool) -> BuildResult:
-        return build_staged(self.engine, context_dir, resolved, on_line=self.on_build_line)
-
-    def push(self, resolved: ResolvedImage, ws: Workspace, build: BuildResult) -> PushResult:
-        return push_built(self.engine, resolved, ws, self.progress)
-
-    def record(
-        self,
-        resolved: ResolvedImage,
-        decision: RegistryDecision,
-        ws: Workspace,
-        build: BuildResult | None = None,
-        push: PushResult | None = None,
-    ) -> ImageRecord:
-        return record_image(resolved, decision, ws, build, push)
-
-    def triage(self, requests: Sequence[ImageRequest], ws: Workspace, force: bool) -> MatrixTriage:
-        return triage_images(requests, ws, force=force)
-
-    def record_skipped(
-        self, skipped: Sequence[tuple[ResolvedImage, RegistryDecision]], ws: Workspace
-    ) -> list[ImageRecord]:
-        return [record_image(resolved, decision, ws) for resolved, decision in skipped]
 
 
 # ------------------------------------------------------------------------------------- one image
@@ -173,7 +80,7 @@ def run_image(
             return steps.record(resolved, decision, ws)
         build = _build(resolved, steps, force, slots or build_slots(), logger)
         push = steps.push(resolved, ws, build)
-        return steps.record(resolved, decision, ws, build, push)
+        return steps.record(resolved, decision, ws, Rebuilt(build, push))
 
 
 def _build(resolved: ResolvedImage, steps: Steps, force: bool, slots: BuildSlots, logger: Logger) -> BuildResult:

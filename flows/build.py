@@ -10,16 +10,25 @@ from typing import Any
 
 from faasforge.flows.artifacts import MatrixProgress, publish_images_table
 from faasforge.flows.fanout import DEFAULT_DEPLOYMENT, DEFAULT_TIMEOUT_SECONDS, fan_out_runner
-from faasforge.flows.params import Arch, Language, Platform, SharedParams, TagStyle, to_request
+from faasforge.flows.params import (
+    DEFAULT_MATRIX_FILE,
+    Arch,
+    Language,
+    Platform,
+    SharedParams,
+    TagStyle,
+    resolve_matrix_file,
+    to_request,
+)
 from faasforge.tasks import PrefectSteps
 from prefect import flow, get_run_logger
 
 from faasforge.locks import build_slots
-from faasforge.matrix import dedupe
+from faasforge.matrix import choose_concurrency, dedupe, load_matrix_file
 from faasforge.model import ImageRecord, ImageRequest
 from faasforge.pipeline import DockerEngine
 from faasforge.push import push_display
-from faasforge.runner import DEFAULT_CONCURRENCY, ImageRunner, MatrixFailed, run_image, run_matrix
+from faasforge.runner import ImageRunner, MatrixFailed, run_image, run_matrix
 
 __all__ = ["MatrixFailed", "build_image", "build_images", "build_matrix"]
 
@@ -85,7 +94,8 @@ def _matrix_flow_name() -> str:
 
 @flow(name="build-images", flow_run_name=_matrix_flow_name, persist_result=True)
 def build_images(
-    images: list[dict[str, str]],
+    images: list[dict[str, str]] | None = None,
+    matrix_file: str = DEFAULT_MATRIX_FILE,
     registry: str | None = None,
     repository: str | None = None,
     force: bool = False,
@@ -93,16 +103,17 @@ def build_images(
     benchmarks_dir: str | None = None,
     systems_config: str | None = None,
     registries_config: str | None = None,
-    concurrency: int = DEFAULT_CONCURRENCY,
+    concurrency: int | None = None,
     fan_out: bool = False,
     deployment: str = DEFAULT_DEPLOYMENT,
     work_queues: dict[str, str] | None = None,
     fan_out_timeout: float = DEFAULT_TIMEOUT_SECONDS,
 ) -> list[ImageRecord]:
     """Build a matrix: deduplicated, checked against the registry, then the rest built
-    ``concurrency`` images at once.
+    ``concurrency`` images at once (default: the matrix file's ``concurrency``, else 2).
 
-    ``images`` holds dicts with benchmark, language, version, architecture and platform.
+    ``images`` holds dicts with benchmark, language, version, architecture and platform; without
+    it, the images of ``matrix_file`` (a TOML matrix, default faasforge's ``config/nightly.toml``).
     First one task checks every image with one registry request each and records the ones the
     registry already holds (a nightly run of an unchanged matrix ends there). Each remaining image
     runs its six steps as task runs of this flow, named after the image (``build 110.dynamic-html
@@ -114,8 +125,22 @@ def build_images(
     server and workers.
     """
     shared = SharedParams(registry, repository, force, tag_style, benchmarks_dir, systems_config, registries_config)
+    file_concurrency: int | None = None
+    if images is None:
+        images, file_concurrency = _matrix_file_images(matrix_file, shared)
     fan_out_to = fan_out_runner(shared.as_params(), deployment, work_queues, fan_out_timeout) if fan_out else None
-    return build_matrix(images, shared, concurrency, fan_out_to)
+    return build_matrix(images, shared, choose_concurrency(concurrency, file_concurrency), fan_out_to)
+
+
+def _matrix_file_images(matrix_file: str, shared: SharedParams) -> tuple[list[dict[str, str]], int | None]:
+    logger = get_run_logger()
+    ws = shared.workspace()
+    path = resolve_matrix_file(matrix_file)
+    matrix, concurrency = load_matrix_file(path, ws.systems, ws.settings.benchmarks_dir)
+    for request, reason in matrix.excluded:
+        logger.info("left out %s: %s", request.label, reason)
+    logger.info("matrix %s: %d images", path, len(matrix.requests))
+    return [r.as_params() for r in matrix.requests], concurrency
 
 
 def build_matrix(

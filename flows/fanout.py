@@ -49,13 +49,8 @@ def run_on_build_host(
     queue = queue_for(request.architecture, queues)
     parameters = {**request.as_params(), **common}
     run = cast("FlowRun", run_deployment(
-        name=deployment,
-        parameters=parameters,
-        work_queue_name=queue,
-        as_subflow=True,
-        timeout=timeout,
-        poll_interval=poll_interval,
-        flow_run_name=f"build {request.short_label}",
+        name=deployment, parameters=parameters, work_queue_name=queue, as_subflow=True, timeout=timeout,
+        poll_interval=poll_interval, flow_run_name=f"build {request.short_label}",
     ))
     state = run.state
     if state is None or not state.is_final():

@@ -9,20 +9,23 @@ from typing import Any, Literal
 
 from faasforge.registries import open_workspace
 
+from faasforge.errors import ConfigError
 from faasforge.model import ImageRequest
 from faasforge.pipeline import Workspace
+from faasforge.resources import config_dir
 from faasforge.settings import Settings
 
 Platform = Literal["local", "aws", "gcp", "azure", "openwhisk"]
 Language = Literal["python", "nodejs"]
 Arch = Literal["x64", "arm64"]
 TagStyle = Literal["hash", "sebs"]
+DEFAULT_MATRIX_FILE = "config/nightly.toml"
 
 
 @dataclass(frozen=True)
 class SharedParams:
-    """The parameters of ``build_image``, ``build_images`` and ``nightly_matrix`` besides the
-    image itself; ``as_params()`` hands them on to another flow or deployment run."""
+    """The parameters of ``build_image`` and ``build_images`` (``nightly_matrix``) besides the
+    images themselves; ``as_params()`` hands them on to another flow or deployment run."""
 
     registry: str | None = None
     repository: str | None = None
@@ -53,6 +56,19 @@ class SharedParams:
 
 def _path(value: str | None) -> Path | None:
     return Path(value).expanduser() if value else None
+
+
+def resolve_matrix_file(matrix_file: str) -> Path:
+    """A path as given (relative to the working directory), else one of faasforge's own
+    ``config/`` files by name (``config/nightly.toml``)."""
+    path = Path(matrix_file).expanduser()
+    if path.is_absolute() or path.exists():
+        return path
+    parts = path.parts
+    candidate = config_dir().joinpath(*(parts[1:] if parts[:1] == ("config",) else parts))
+    if candidate.exists():
+        return candidate
+    raise ConfigError(f"matrix file {matrix_file!r} does not exist (looked in {Path.cwd()} and {config_dir()})")
 
 
 def to_request(image: dict[str, Any] | ImageRequest) -> ImageRequest:

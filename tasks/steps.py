@@ -25,15 +25,7 @@ from faasforge.tasks.stage import stage_task
 from faasforge.tasks.triage import record_skipped_task, triage_task
 from prefect import get_run_logger
 
-from faasforge.model import (
-    BuildResult,
-    ImageRecord,
-    ImageRequest,
-    MatrixTriage,
-    PushResult,
-    RegistryDecision,
-    ResolvedImage,
-)
+from faasforge import model
 from faasforge.pipeline import Engine, Workspace
 from faasforge.push import PushDisplay
 
@@ -41,46 +33,45 @@ __all__ = ["PrefectSteps"]
 
 
 class PrefectSteps:
-    """``faasforge.runner.Steps`` as task runs, building and pushing on ``engine``."""
+    """``faasforge.pipeline.Steps`` as task runs, building and pushing on ``engine``."""
 
     def __init__(self, engine: Engine, display: PushDisplay | None = None) -> None:
         self.engine = engine
         self.display = display
 
-    def resolve(self, request: ImageRequest, ws: Workspace) -> ResolvedImage:
+    def resolve(self, request: model.ImageRequest, ws: Workspace) -> model.ResolvedImage:
         return resolve_task(as_is(request), as_is(ws))
 
-    def check(self, resolved: ResolvedImage, ws: Workspace, force: bool) -> RegistryDecision:
+    def check(self, resolved: model.ResolvedImage, ws: Workspace, force: bool) -> model.RegistryDecision:
         return check_task(as_is(resolved), as_is(ws), force)
 
-    def stage(self, resolved: ResolvedImage) -> Path:
+    def stage(self, resolved: model.ResolvedImage) -> Path:
         return stage_task(as_is(resolved))
 
-    def build(self, resolved: ResolvedImage, context_dir: Path, force: bool) -> BuildResult:
+    def build(self, resolved: model.ResolvedImage, context_dir: Path, force: bool) -> model.BuildResult:
         builder = build_task
         if force or not self.engine.has_image(resolved.image_uri):  # forced: no need to ask
             builder = build_task.with_options(refresh_cache=True)
         with global_build_slot(get_run_logger()):
             return builder(as_is(resolved), context_dir, as_is(self.engine))
 
-    def push(self, resolved: ResolvedImage, ws: Workspace, build: BuildResult) -> PushResult:
+    def push(self, resolved: model.ResolvedImage, ws: Workspace, build: model.BuildResult) -> model.PushResult:
         progress = self.display.for_image(resolved.request.short_label) if self.display else None
         return push_task(as_is(resolved), as_is(ws), as_is(self.engine), as_is(progress), wait_for=[build])
 
     def record(
         self,
-        resolved: ResolvedImage,
-        decision: RegistryDecision,
+        resolved: model.ResolvedImage,
+        decision: model.RegistryDecision,
         ws: Workspace,
-        build: BuildResult | None = None,
-        push: PushResult | None = None,
-    ) -> ImageRecord:
-        return record_task(as_is(resolved), as_is(decision), as_is(ws), as_is(build), as_is(push))
+        rebuilt: model.Rebuilt | None = None,
+    ) -> model.ImageRecord:
+        return record_task(as_is(resolved), as_is(decision), as_is(ws), as_is(rebuilt))
 
-    def triage(self, requests: Sequence[ImageRequest], ws: Workspace, force: bool) -> MatrixTriage:
+    def triage(self, requests: Sequence[model.ImageRequest], ws: Workspace, force: bool) -> model.MatrixTriage:
         return triage_task(as_is(requests), as_is(ws), force)
 
     def record_skipped(
-        self, skipped: Sequence[tuple[ResolvedImage, RegistryDecision]], ws: Workspace
-    ) -> list[ImageRecord]:
+        self, skipped: Sequence[tuple[model.ResolvedImage, model.RegistryDecision]], ws: Workspace
+    ) -> list[model.ImageRecord]:
         return record_skipped_task(as_is(skipped), as_is(ws))

@@ -59,7 +59,8 @@ class CliResult:
 
 def cli_environment(workdir: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """``base`` (default os.environ) without Prefect API and faasforge settings, with faasforge's
-    home, staging directory and Prefect's home under ``workdir``."""
+    home, staging directory and Prefect's home under ``workdir`` (and time for a fresh Prefect
+    database to come up)."""
     env = {k: v for k, v in (os.environ if base is None else base).items() if not k.startswith(ISOLATED_PREFIXES)}
     env.update(
         FAASFORGE_HOME=str(workdir / "faasforge-home"),
@@ -67,6 +68,9 @@ def cli_environment(workdir: Path, base: Mapping[str, str] | None = None) -> dic
         PREFECT_HOME=str(workdir / "prefect-home"),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
     )
+    # a fresh Prefect database takes longer than Prefect's 20 s default on a busy machine
+    env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS",
+                   os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120"))
     return env
 
 

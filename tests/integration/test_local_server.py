@@ -17,6 +17,7 @@ import pytest
 
 from faasforge.errors import LocalServerError
 from faasforge.localserver import local_prefect_server
+from tests.helpers import run_cli
 
 pytestmark = pytest.mark.prefect
 
@@ -234,10 +235,10 @@ def test_a_global_build_limit_still_needs_a_real_server(
     """The CLI's own server is ephemeral mode in all but name: no global limits across processes."""
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env.update(FAASFORGE_HOME=str(faasforge_home), FAASFORGE_GLOBAL_BUILD_LIMIT="faasforge-docker-builds")
-    result = subprocess.run(
-        [sys.executable, "-m", "faasforge", "build", "--benchmark", "010.sleep", "--language", "python",
-         "--version", "3.11", "--registry", local_registry, "--repository", repository],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=180,
+    result = run_cli(
+        ["build", "--benchmark", "010.sleep", "--language", "python", "--version", "3.11",
+         "--registry", local_registry, "--repository", repository],
+        env, cwd=ROOT, timeout=180,
     )
     assert result.returncode == 2, result.stderr
     [line] = result.stderr.strip().splitlines()

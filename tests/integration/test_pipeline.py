@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import os
 import time
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from faasforge.catalog import Catalog
 from faasforge.errors import BuildFailed
 from faasforge.ports import free_port
 from faasforge.settings import faasforge_home
-from tests.helpers import delete_from_registry, registry_digest, tree_fingerprint
+from tests.helpers import delete_from_registry, registry_digest, run_cli, tree_fingerprint
 
 pytestmark = [pytest.mark.docker, pytest.mark.prefect]
 
@@ -175,18 +174,15 @@ def test_built_image_serves_the_function_over_http(
 
 
 def test_cli_build_json_and_images(local_registry: str, benchmarks_dir: Path, repository: str, tmp_path: Path) -> None:
-    env_home = faasforge_home()
-    cmd = [sys.executable, "-m", "faasforge", "build", "--benchmark", "010.sleep", "--language", "python",
-           "--registry", local_registry, "--repository", repository, "--benchmarks-dir", str(benchmarks_dir), "--json"]
-    import os
-
-    env = dict(os.environ, FAASFORGE_HOME=str(env_home))
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    args = ["build", "--benchmark", "010.sleep", "--language", "python", "--registry", local_registry,
+            "--repository", repository, "--benchmarks-dir", str(benchmarks_dir), "--json"]
+    env = dict(os.environ, FAASFORGE_HOME=str(faasforge_home()))
+    done = run_cli(args, env, cwd=tmp_path, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     (record,) = json.loads(done.stdout)
     assert set(record) >= {"benchmark", "platform", "language", "version", "architecture", "image_uri",
                            "digest", "size_mb", "compressed_mb", "rebuilt", "reason"}
     assert record["rebuilt"] is True and record["digest"] == registry_digest(record["image_uri"])
-    listed = subprocess.run([sys.executable, "-m", "faasforge", "images", "--json"], capture_output=True, text=True, env=env, timeout=60)
+    listed = run_cli(["images", "--json"], env, cwd=tmp_path, timeout=60)
     assert listed.returncode == 0
     assert [r["image_uri"] for r in json.loads(listed.stdout)] == [record["image_uri"]]

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ from faasforge.pipeline import DockerEngine, build_staged, resolve_image, stage_
 from faasforge.resources import config_dir
 from faasforge.settings import Settings, faasforge_home
 from faasforge.staging import remove_context
-from tests.helpers import registry_tags, tree_fingerprint
+from tests.helpers import registry_tags, run_cli, tree_fingerprint
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -89,10 +87,10 @@ def test_failing_init_sh_fails_the_build_in_one_line_nothing_pushed_or_recorded(
     (bench / "python" / "init.sh").write_text("echo fetching ffmpeg\necho 'curl: (6) Could not resolve host' >&2\nexit 6\n")
     env = dict(os.environ, FAASFORGE_HOME=str(faasforge_home()))
     env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")  # a busy shared machine
-    done = subprocess.run(
-        [sys.executable, "-m", "faasforge", "build", "--benchmark", "900.pins", "--benchmarks-dir", str(benchmarks),
-         "--registry", local_registry, "--repository", repository],
-        capture_output=True, text=True, env=env, timeout=300, stdin=subprocess.DEVNULL,
+    done = run_cli(
+        ["build", "--benchmark", "900.pins", "--benchmarks-dir", str(benchmarks), "--registry", local_registry,
+         "--repository", repository],
+        env, cwd=tmp_path, timeout=300,
     )
     assert done.returncode == 1, done.stderr[-2000:]
     errors = [line for line in done.stderr.splitlines() if line.startswith("faasforge: error:")]
