@@ -319,7 +319,8 @@ def call(args: argparse.Namespace, docker: Any, s3: Any, dynamo: Any, moto_port:
         except ValueError:
             body = {"error": reply.text[:300]}
         if reply.status_code != 200:
-            out["call_error"] = json.dumps(body)[:600]
+            error = body.get("error") if isinstance(body, dict) else None
+            out["call_error"] = str(error or json.dumps(body))[:600]
             return out
         output = body.get("result", {}).get("output")
         out["answers"] = True
@@ -343,6 +344,30 @@ def call(args: argparse.Namespace, docker: Any, s3: Any, dynamo: Any, moto_port:
     return out
 
 
+def why_not(row: dict[str, Any]) -> str:
+    """The first line of what stopped an image: build error, call error, failed validation."""
+    for key in ("build_error", "harness_error", "input_error", "call_error"):
+        if key in row:
+            text = str(row[key])
+            with contextlib.suppress(ValueError, TypeError, AttributeError):
+                text = json.loads(text).get("error", text)
+            return text.replace("faasforge: error: ", "").replace("|", "/").splitlines()[0][:160]
+    validate = str(row.get("validate", ""))
+    return validate[6:160].replace("|", "/") if validate.startswith("fail") else ""
+
+
+def render(results: list[dict[str, Any]]) -> str:
+    lines = ["| benchmark | language | arch | builds | answers | validate_output | why not |",
+             "|---|---|---|---|---|---|---|"]
+    for r in results:
+        validate = str(r.get("validate", "-")).split(":")[0] if r.get("answers") else "-"
+        lines.append(
+            f"| {r['benchmark']} | {r['language']} | {r['arch']} | {'yes' if 'image_uri' in r else 'no'} | "
+            f"{'yes' if r.get('answers') else 'no'} | {validate} | {why_not(r)} |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sebs", type=Path, help="a SeBS checkout (spcl/serverless-benchmarks)")
@@ -356,7 +381,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build-timeout", type=float, default=3600)
     parser.add_argument("--start-timeout", type=float, default=120)
     parser.add_argument("--call-timeout", type=float, default=600)
+    parser.add_argument("--table", type=Path, nargs="*", default=None,
+                        help="only print the table of earlier --out files (later ones win)")
     args = parser.parse_args(argv)
+    if args.table is not None:
+        latest = {  # a later file's row replaces an earlier one for the same image
+            (r["benchmark"], r["language"], r["arch"]): r
+            for path in args.table for r in json.loads(path.read_text())
+        }
+        print(render(sorted(latest.values(), key=lambda r: (r["benchmark"], r["language"] != "python", r["arch"] != "x64"))))
+        return 0
     args.sebs = args.sebs.resolve()
     wanted = {b for b in args.benchmark.split(",") if b}
     languages = [x for x in args.language.split(",") if x]
@@ -405,11 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         moto.stop()
     if args.out:
         args.out.write_text(json.dumps(results, indent=1))
-    print("\n| benchmark | language | arch | builds | answers | validate_output |")
-    print("|---|---|---|---|---|---|")
-    for r in results:
-        print(f"| {r['benchmark']} | {r['language']} | {r['arch']} | {'yes' if 'image_uri' in r else 'no'} | "
-              f"{'yes' if r.get('answers') else 'no'} | {r.get('validate', '-').split(':')[0]} |")
+    print(render(results))
     return 0
 
 

@@ -34,6 +34,8 @@ from faasforge.settings import Settings, init_timeout_seconds, staging_root
 from faasforge.systems import Deployment, Packages
 
 log = logging.getLogger("faasforge.staging")
+if log.level == logging.NOTSET:  # init.sh output (INFO) belongs in the run log; consoles show WARNING+
+    log.setLevel(logging.INFO)
 
 # Never enter a build context, wherever they are found.
 EXCLUDED_NAMES = {
@@ -417,7 +419,7 @@ def _code_entries(request: ImageRequest, benchmark: Benchmark, code_dir: Path) -
 def _own_helpers(request: ImageRequest, entries: dict[str, ContextEntry], settings: Settings) -> dict[str, bool]:
     """For each storage/nosql helper in the context: faasforge's own (else the benchmarks dir's, SeBS's)."""
     extension = HELPER_EXTENSIONS.get(request.language, "")
-    own_dir = settings.wrappers_dir / request.platform / request.language
+    own_dir = (settings.wrappers_dir / request.platform / request.language).resolve()  # as walk_files yields
     return {
         m: entry.source is not None and entry.source.is_relative_to(own_dir)
         for m in MODULES

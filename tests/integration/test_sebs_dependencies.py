@@ -98,6 +98,8 @@ def test_failing_init_sh_fails_the_build_in_one_line_nothing_pushed_or_recorded(
     assert "init script 'python/init.sh' failed (exited with status 6)" in errors[0]
     assert "Could not resolve host" in errors[0]
     assert registry_tags(local_registry, repository) == []
+    (log,) = (faasforge_home() / "logs").glob("build-*.log")  # the script's output is in the run log
+    assert "python/init.sh: fetching ffmpeg" in log.read_text()
     catalog = faasforge_home() / "catalog.sqlite"
     if catalog.exists():
         from faasforge.catalog import Catalog
