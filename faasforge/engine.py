@@ -127,6 +127,19 @@ def check_base_images(client: docker.DockerClient, images: list[str]) -> None:
             ) from None
 
 
+# The classic builder's race between concurrent builds that share layers (moby/moby#36573): the
+# export of one build loses a layer another build committed at the same moment. The same build
+# run again succeeds (nuclio/nuclio#1956 retries it too), so the build step retries it once.
+ENGINE_RACE_MARKERS = ("layer does not exist", "failed to get layer", "failed to register layer")
+RACE_RETRIES = 1
+
+
+def is_engine_race(message: str) -> bool:
+    """Whether a build error is the engine's layer race, not a fault of the Dockerfile."""
+    lowered = message.lower()
+    return any(marker in lowered for marker in ENGINE_RACE_MARKERS)
+
+
 def build_image(
     client: docker.DockerClient,
     context_dir: Path,
@@ -136,12 +149,53 @@ def build_image(
     content_hash: str,
     on_line: LineSink | None = None,
     network_mode: str = "host",
+    race_retries: int = RACE_RETRIES,
 ) -> BuildResult:
-    """Build ``context_dir`` into ``image_uri`` for ``architecture``; BuildFailed with the log tail."""
+    """Build ``context_dir`` into ``image_uri`` for ``architecture``; BuildFailed with the log tail.
+
+    A build that fails with the engine's layer race (``is_engine_race``) is run again, up to
+    ``race_retries`` times; the layers it had committed are engine cache hits then."""
+    started = time.monotonic()
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            image_id = _build_once(
+                client, context_dir, image_uri, architecture, build_args, content_hash, on_line, network_mode
+            )
+            break
+        except BuildFailed as exc:
+            if attempt > race_retries or not is_engine_race(exc.reason):
+                raise
+            log.warning(
+                "build of %s hit the engine's layer race (%s); building it again (retry %d of %d)",
+                image_uri, exc.reason, attempt, race_retries,
+            )
+    inspected = client.api.inspect_image(image_id or image_uri)
+    return BuildResult(
+        image_uri=image_uri,
+        image_id=inspected["Id"],
+        size_bytes=int(inspected.get("Size", 0)),
+        architecture=str(inspected.get("Architecture", "")),
+        seconds=round(time.monotonic() - started, 3),
+        content_hash=content_hash,
+    )
+
+
+def _build_once(
+    client: docker.DockerClient,
+    context_dir: Path,
+    image_uri: str,
+    architecture: str,
+    build_args: dict[str, str],
+    content_hash: str,
+    on_line: LineSink | None,
+    network_mode: str,
+) -> str | None:
+    """One classic-builder build through docker-py; the image id, or BuildFailed."""
     from docker.errors import APIError
 
     tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
-    started = time.monotonic()
     error: str | None = None
     image_id: str | None = None
     try:
@@ -174,15 +228,7 @@ def build_image(
     if error:
         tail.append(error)
         raise BuildFailed(image_uri, error, list(tail))
-    inspected = client.api.inspect_image(image_id or image_uri)
-    return BuildResult(
-        image_uri=image_uri,
-        image_id=inspected["Id"],
-        size_bytes=int(inspected.get("Size", 0)),
-        architecture=str(inspected.get("Architecture", "")),
-        seconds=round(time.monotonic() - started, 3),
-        content_hash=content_hash,
-    )
+    return image_id
 
 
 def _chunk_error(chunk: dict[str, Any]) -> str | None:
