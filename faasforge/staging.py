@@ -19,7 +19,7 @@ from faasforge.benchmarks import Benchmark
 from faasforge.errors import ConfigError, StagingError, UsageError
 from faasforge.hashing import context_hash, directory_hash
 from faasforge.model import ContextEntry, ContextPlan, ImageRequest
-from faasforge.settings import Settings, staging_root
+from faasforge.settings import Settings, check_ca_bundle, staging_root
 
 # Never enter a build context, wherever they are found.
 EXCLUDED_NAMES = {
@@ -199,6 +199,8 @@ def plan_context(
     ca = settings.ca_bundle
     if ca is not None and not ca.is_file():
         raise ConfigError(f"CA bundle {str(ca)!r} (FAASFORGE_BUILD_CA_BUNDLE) does not exist")
+    if ca is not None:
+        check_ca_bundle(ca)
     entries[".faasforge/ca-bundle.crt"] = (
         ContextEntry(".faasforge/ca-bundle.crt", source=ca) if ca else
         ContextEntry(".faasforge/ca-bundle.crt", data=b"")
