@@ -15,7 +15,9 @@
     │   └── PushFailed             the push stream reported an error
     ├── CatalogError               the catalog could not be read or written
     ├── ImageLockTimeout           another run held an image's lock for longer than the timeout
-    └── LocalServerError           the local Prefect API server (no PREFECT_API_URL) did not start
+    ├── LocalServerError           the local Prefect API server (no PREFECT_API_URL) did not start
+    ├── FanOutFailed               a fanned-out image run failed, was cancelled or timed out
+    └── MatrixFailed               some images of a matrix failed (carries the records that succeeded)
 
 The CLI turns any of these into one line on stderr and an exit code (`exit_code`).
 Error messages never contain credentials.
@@ -23,7 +25,8 @@ Error messages never contain credentials.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 
 class FaasforgeError(Exception):
@@ -113,3 +116,19 @@ class ImageLockTimeout(FaasforgeError):
 class LocalServerError(FaasforgeError):
     """The local Prefect API server exited or did not answer in time; the message carries the tail
     of its output and names its log file."""
+
+
+class FanOutFailed(FaasforgeError):
+    """A fanned-out image run failed, was cancelled, or no worker finished it in time."""
+
+
+class MatrixFailed(FaasforgeError):
+    """Some images of a matrix failed; ``records`` holds the ones that succeeded, ``failures``
+    (request, exception) pairs. Exit code 2 when every failure was bad input, else 1."""
+
+    def __init__(self, message: str, records: Sequence[Any], failures: Sequence[tuple[Any, BaseException]]) -> None:
+        super().__init__(message)
+        self.records = list(records)
+        self.failures = list(failures)
+        codes = {getattr(e, "exit_code", 1) for _, e in failures}
+        self.exit_code = 2 if codes == {2} else 1

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     import docker
 
     from faasforge.registries.base import Registry
-    from faasforge.registries.config import RetryPolicy
+    from faasforge.retry import RetryPolicy
 
 log = logging.getLogger("faasforge.pipeline")
 
@@ -198,8 +198,7 @@ def push_built(
         registry.push_credentials,
         registry.invalidate_credentials,
         progress=progress,
-        attempts=ws.retry.attempts,
-        backoff_seconds=ws.retry.backoff_seconds,
+        retry=ws.retry,
     )
     remote = registry.describe_image(resolved.name)
     return PushResult(

@@ -28,7 +28,7 @@ from faasforge.tasks.args import as_is
 from prefect import flow, get_run_logger
 
 from faasforge.engine import docker_client, image_exists
-from faasforge.errors import FaasforgeError
+from faasforge.errors import MatrixFailed
 from faasforge.locks import configured_engine_builds, engine_slots, image_lock
 from faasforge.matrix import dedupe
 from faasforge.model import ImageRecord, ImageRequest, RegistryDecision
@@ -187,7 +187,7 @@ def build_images(
     logger.info(
         "%d of %d images already in the registry; %d to build", len(records), len(requests), len(triage.to_build)
     )
-    failures: list[tuple[ImageRequest, BaseException]] = []
+    failures: list[tuple[ImageRequest, Exception]] = []
     lock = threading.Lock()
     common: dict[str, Any] = {
         "registry": registry, "repository": repository, "force": force, "tag_style": tag_style,
@@ -204,7 +204,7 @@ def build_images(
                 record = run_image_pipeline(request, ws, force)
             with lock:
                 records.append(record)
-        except BaseException as exc:  # noqa: BLE001 - reported below, per image
+        except Exception as exc:  # noqa: BLE001 - reported below, per image; a cancellation stops the run
             with lock:
                 failures.append((request, exc))
         finally:
@@ -226,19 +226,6 @@ def build_images(
         lines = "; ".join(f"{r.label}: {str(e).splitlines()[0] if str(e) else type(e).__name__}" for r, e in failures)
         raise MatrixFailed(f"{len(failures)} of {len(requests)} images failed: {lines}", records, failures)
     return records
-
-
-class MatrixFailed(FaasforgeError):
-    """Some images of a matrix failed; ``records`` holds the ones that succeeded."""
-
-    def __init__(
-        self, message: str, records: list[ImageRecord], failures: list[tuple[ImageRequest, BaseException]]
-    ) -> None:
-        super().__init__(message)
-        self.records = records
-        self.failures = failures
-        codes = {getattr(e, "exit_code", 1) for _, e in failures}
-        self.exit_code = 2 if codes == {2} else 1
 
 
 def _to_request(image: dict[str, Any] | ImageRequest) -> ImageRequest:

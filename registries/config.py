@@ -18,6 +18,7 @@ from pathlib import Path
 import tomllib
 
 from faasforge.errors import ConfigError
+from faasforge.retry import RetryPolicy
 
 __all__ = ["SCHEMA", "RegistriesConfig", "RetryPolicy", "Section", "env_name"]
 
@@ -50,15 +51,6 @@ SECRET_LOOKING = ("password", "secret", "token", "access_key")
 
 def env_name(section: str, key: str) -> str:
     return f"{ENV_PREFIX}{section.upper()}_{key.upper()}"
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often a registry call is tried on network failures, and the back-off between tries."""
-
-    attempts: int = 4
-    backoff_seconds: float = 0.5
-    timeout_seconds: float = 10.0
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,10 @@ from faasforge.registries.cloud import CloudRegistry
 from faasforge.registries.config import RetryPolicy, Section
 from faasforge.registries.oci import INDEX_TYPES
 from faasforge.registries.redact import install_sdk_log_redaction
-from faasforge.registries.retry import call_with_retries
 
 from faasforge.errors import ConfigError, RegistryAuthError, RegistryError
 from faasforge.model import ImageName, ImageRequest, RemoteImage
+from faasforge.retry import call_with_retries
 from faasforge.settings import Settings
 
 __all__ = ["EcrRegistry", "ecr_host"]

@@ -10,7 +10,6 @@ import base64
 import json
 import os
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,10 +17,10 @@ from urllib.parse import urlparse, urlsplit
 
 import requests
 from faasforge.registries.base import NamedRegistry, NamingOptions, PushCredentials
-from faasforge.registries.config import RetryPolicy
 
-from faasforge.errors import InvalidValue, RegistryAuthError, RegistryError, RegistryUnreachable
+from faasforge.errors import InvalidValue, RegistryAuthError, RegistryError
 from faasforge.model import ImageName, ImageRequest, RemoteImage
+from faasforge.retry import RetryPolicy, call_with_retries
 
 MANIFEST_ACCEPT = ", ".join(
     [
@@ -89,6 +88,22 @@ def parse_registry(text: str) -> RegistryAddress:
     return RegistryAddress(scheme=scheme, host=host, namespace=namespace)
 
 
+class _RetryableStatus(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+
+
+def _transient(exc: Exception) -> str | None:
+    """Connection errors, timeouts, 429 and 5xx are worth another try (the reason names the type
+    or the status, never a body)."""
+    if isinstance(exc, _RetryableStatus):
+        return f"HTTP {exc.status}"
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+        return type(exc).__name__
+    return None
+
+
 def _env_ca_bundle() -> bool | str:
     """The CA bundle requests would take from the environment, else the default trust."""
     return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
@@ -104,9 +119,7 @@ class OciClient:
         *,
         session: requests.Session | None = None,
         verify: bool | str = True,
-        attempts: int = 4,
-        backoff_seconds: float = 0.5,
-        timeout_seconds: float = 10.0,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.address = address
         self._credentials = credentials
@@ -116,9 +129,8 @@ class OciClient:
         self.session.trust_env = False
         self.session.verify = _env_ca_bundle() if verify is True else verify
         self._proxies: dict[str, dict[str, str]] = {}
-        self.attempts = attempts
-        self.backoff_seconds = backoff_seconds
-        self.timeout_seconds = timeout_seconds
+        self.retry = retry or RetryPolicy()
+        self.timeout_seconds = self.retry.timeout_seconds
         self._tokens: dict[str, str] = {}
 
     @classmethod
@@ -130,10 +142,7 @@ class OciClient:
         verify: bool | str = True,
     ) -> OciClient:
         """A client for a cloud registry's data plane (the ``/v2/`` API Docker pushes to)."""
-        return cls(
-            parse_registry(host), credentials, verify=verify, attempts=retry.attempts,
-            backoff_seconds=retry.backoff_seconds, timeout_seconds=retry.timeout_seconds,
-        )
+        return cls(parse_registry(host), credentials, verify=verify, retry=retry)
 
     def _proxies_for(self, url: str) -> dict[str, str]:
         """The proxies the environment sets for this URL's host (``*_proxy``, ``no_proxy``)."""
@@ -148,9 +157,10 @@ class OciClient:
         self._tokens.clear()
 
     def _send(self, method: str, url: str, headers: dict[str, str]) -> requests.Response:
-        delay = self.backoff_seconds
-        last: str = ""
-        for attempt in range(1, self.attempts + 1):
+        """One request, retried by the one policy (faasforge.retry) on connection errors,
+        timeouts, HTTP 429 and 5xx."""
+
+        def once() -> requests.Response:
             try:
                 response = self.session.request(
                     method, url, headers=headers, timeout=self.timeout_seconds, allow_redirects=True,
@@ -160,17 +170,12 @@ class OciClient:
                 raise RegistryError(
                     f"TLS error talking to registry {self.address.host}: {type(exc).__name__}"
                 ) from None
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                last = type(exc).__name__
-            else:
-                if response.status_code < 500 and response.status_code != 429:
-                    return response
-                last = f"HTTP {response.status_code}"
-            if attempt < self.attempts:
-                time.sleep(delay)
-                delay *= 2
-        raise RegistryUnreachable(
-            f"registry {self.address.host} did not answer after {self.attempts} attempts ({last})"
+            if response.status_code >= 500 or response.status_code == 429:
+                raise _RetryableStatus(response.status_code)
+            return response
+
+        return call_with_retries(
+            once, what=f"registry {self.address.host}", transient=_transient, policy=self.retry
         )
 
     def request(self, method: str, path: str, scope: str, accept: str | None = None) -> requests.Response:
@@ -214,20 +219,15 @@ class OciClient:
         if "service" in params:
             query["service"] = params["service"]
         auth = (creds.username, creds.password) if creds else None
-        delay = self.backoff_seconds
-        for attempt in range(1, self.attempts + 1):
-            try:
-                reply = self.session.get(
-                    realm, params=query, auth=auth, timeout=self.timeout_seconds, proxies=self._proxies_for(realm)
-                )
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                if attempt == self.attempts:
-                    raise RegistryUnreachable(
-                        f"token service of registry {self.address.host} did not answer"
-                    ) from None
-                time.sleep(delay)
-                delay *= 2
+
+        def fetch() -> requests.Response:
+            return self.session.get(
+                realm, params=query, auth=auth, timeout=self.timeout_seconds, proxies=self._proxies_for(realm)
+            )
+
+        reply = call_with_retries(
+            fetch, what=f"token service of registry {self.address.host}", transient=_transient, policy=self.retry
+        )
         if reply.status_code != 200:
             raise RegistryAuthError(
                 f"registry {self.address.host} rejected the credentials (token service HTTP {reply.status_code})"
@@ -298,11 +298,7 @@ class OciRegistry(NamedRegistry):
         self.repository = repository
         self._username = username
         self._password = password
-        policy = retry or RetryPolicy()
-        self.client = client or OciClient(
-            self.address, self.push_credentials, verify=verify, attempts=policy.attempts,
-            backoff_seconds=policy.backoff_seconds, timeout_seconds=policy.timeout_seconds,
-        )
+        self.client = client or OciClient(self.address, self.push_credentials, verify=verify, retry=retry)
 
     @classmethod
     def from_environment(
