@@ -335,7 +335,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # a bug or an untranslated library error: one line, traceback to the log
         where = run_log.write_exception(exc)
-        detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+        from faasforge.redaction import mask_secrets
+
+        detail = mask_secrets(str(exc).strip().splitlines()[0][:300]) if str(exc).strip() else ""
         hint = f" (traceback in {where})" if where else ""
         print(f"faasforge: error: unexpected {type(exc).__name__}: {detail}{hint}", file=sys.stderr)
         return 1

@@ -28,11 +28,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from faasforge.redaction import mask_secrets
+
 
 class FaasforgeError(Exception):
-    """Base of every error faasforge raises on purpose."""
+    """Base of every error faasforge raises on purpose. Its message passes through
+    ``faasforge.redaction.mask_secrets``: a quoted value never echoes a credential."""
 
     exit_code = 1
+
+    def __init__(self, *args: object) -> None:
+        if args and isinstance(args[0], str):
+            args = (mask_secrets(args[0]), *args[1:])
+        super().__init__(*args)
 
 
 class UsageError(FaasforgeError):
@@ -46,7 +54,7 @@ class InvalidValue(UsageError):
 
     def __init__(self, what: str, value: object, allowed: Iterable[object] | str) -> None:
         self.what = what
-        self.value = value
+        self.value = mask_secrets(value) if isinstance(value, str) else value
         if isinstance(allowed, str):
             allowed_text = allowed
         else:
@@ -83,10 +91,10 @@ class BuildFailed(FaasforgeError):
 
     def __init__(self, image: str, reason: str, log_tail: list[str]) -> None:
         self.image = image
-        self.reason = reason
-        self.log_tail = log_tail
-        tail = "\n".join(f"    {line}" for line in log_tail)
-        super().__init__(f"build of {image} failed: {reason}\n  last lines of the build log:\n{tail}")
+        self.reason = mask_secrets(reason)
+        self.log_tail = [mask_secrets(line) for line in log_tail]
+        tail = "\n".join(f"    {line}" for line in self.log_tail)
+        super().__init__(f"build of {image} failed: {self.reason}\n  last lines of the build log:\n{tail}")
 
 
 class RegistryError(FaasforgeError):

@@ -11,6 +11,7 @@ No cloud SDK is imported here.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,9 @@ def env_name(section: str, key: str) -> str:
     return f"{ENV_PREFIX}{section.upper()}_{key.upper()}"
 
 
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
 @dataclass(frozen=True)
 class Section:
     """One platform's table after the environment is applied; ``origin`` says where each came from."""
@@ -78,6 +82,11 @@ class Section:
     def secret(self, key: str, default_env: str) -> tuple[str, str | None]:
         """(variable name, its value) for a ``*_env`` key: the secret itself is never in the file."""
         variable = self.get(key) or default_env
+        if not _ENV_NAME.match(variable):
+            raise ConfigError(
+                f"{self.name}.{key} ({self.describe(key)}) must name an environment variable (letters, "
+                "digits and _), not hold the credential itself: put the secret in that variable"
+            )
         return variable, os.environ.get(variable) or None
 
     def describe(self, key: str) -> str:

@@ -18,8 +18,9 @@ from urllib.parse import urlparse, urlsplit
 import requests
 from faasforge.registries.base import NamedRegistry, NamingOptions, PushCredentials
 
-from faasforge.errors import InvalidValue, RegistryAuthError, RegistryError
+from faasforge.errors import InvalidValue, RegistryAuthError, RegistryError, UsageError
 from faasforge.model import ImageName, ImageRequest, RemoteImage
+from faasforge.redaction import has_userinfo
 from faasforge.retry import RetryPolicy, call_with_retries
 
 MANIFEST_ACCEPT = ", ".join(
@@ -34,6 +35,11 @@ INDEX_TYPES = {
     "application/vnd.oci.image.index.v1+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",
 }
+CREDENTIALS_HINT = (
+    "FAASFORGE_REGISTRY_USERNAME and FAASFORGE_REGISTRY_PASSWORD (local), "
+    "FAASFORGE_OPENWHISK_USERNAME and FAASFORGE_OPENWHISK_PASSWORD (openwhisk), or the cloud's "
+    "credential chain (docs/CLOUDS.md)"
+)
 REGISTRY_RULE = "host[:port][/namespace], optionally prefixed by http:// or https://"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _HOST = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*(?::[0-9]{{1,5}})?$")
@@ -67,6 +73,12 @@ class RegistryAddress:
 def parse_registry(text: str) -> RegistryAddress:
     """Parse ``127.0.0.1:5000``, ``https://registry.example.com/team`` or ``docker.io/user``."""
     raw = text.strip()
+    if has_userinfo(raw):
+        host = raw.rsplit("@", 1)[1].split("/", 1)[0]
+        raise UsageError(
+            f"the registry address for {host!r} holds credentials (user:password@); an address "
+            f"takes none: set {CREDENTIALS_HINT}"
+        )
     if not raw or any(c.isspace() for c in raw):
         raise InvalidValue("registry", text, REGISTRY_RULE)
     scheme = ""
