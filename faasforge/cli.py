@@ -64,6 +64,14 @@ def _verbose(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _index(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--index", action="store_true",
+        help="after all architectures of a benchmark/platform/version are pushed, publish one "
+        "multi-architecture OCI image index over them (local and openwhisk)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="faasforge",
@@ -76,12 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     _common(build)
     build.add_argument("--force", action="store_true", help="rebuild even if the registry holds the tag")
     build.add_argument("--concurrency", type=int, default=None, help="images built at once (default 2)")
+    _index(build)
     _verbose(build)
     matrix = sub.add_parser("build-matrix", help="build every image of a TOML matrix file")
     matrix.add_argument("matrix", type=Path, help="matrix file (see config/matrix.example.toml)")
     _common(matrix)
     matrix.add_argument("--force", action="store_true", help="rebuild even if the registry holds the tag")
     matrix.add_argument("--concurrency", type=int, default=None, help="images built at once (default 2)")
+    _index(matrix)
     _verbose(matrix)
     plan = sub.add_parser("plan", help="dry run: what would be built or skipped, and why")
     _selection(plan)
@@ -202,12 +212,16 @@ def _run_build(args: argparse.Namespace, matrix_path: Path | None) -> int:
             f"matrix {str(matrix_path)!r} selects no image that a platform can build (every cell "
             "was left out); allowed: cells whose platform offers the language, version and architecture"
         )
+    if args.index:
+        from faasforge.index import check_index_platforms
+
+        check_index_platforms([r.platform for r in requests])
     for request in requests:  # every name, file and hash decided before anything runs
         resolve_image(request, ws)
     concurrency = args.concurrency or file_concurrency or 2
     common = {
         "registry": args.registry, "repository": args.repository, "force": args.force,
-        "tag_style": args.tag_style,
+        "tag_style": args.tag_style, "index": args.index,
         "benchmarks_dir": str(ws.settings.benchmarks_dir),
         "systems_config": str(ws.settings.systems_config),
     }

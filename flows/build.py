@@ -17,6 +17,7 @@ from faasforge.flows.workspace import make_workspace
 from faasforge.tasks import (
     build_task,
     check_task,
+    index_task,
     push_task,
     record_skipped_task,
     record_task,
@@ -29,6 +30,7 @@ from prefect import flow, get_run_logger
 
 from faasforge.engine import docker_client, image_exists
 from faasforge.errors import MatrixFailed
+from faasforge.index import check_index_platforms
 from faasforge.locks import configured_engine_builds, engine_slots, image_lock
 from faasforge.matrix import dedupe
 from faasforge.model import ImageRecord, ImageRequest, RegistryDecision
@@ -114,6 +116,7 @@ def build_image(
     tag_style: TagStyle = "hash",
     benchmarks_dir: str | None = None,
     systems_config: str | None = None,
+    index: bool = False,
 ) -> ImageRecord:
     """Build, push and record one image unless the registry already holds it; returns its record.
 
@@ -129,10 +132,15 @@ def build_image(
         tag_style: hash (content-addressed tags) or sebs (SeBS's tags)
         benchmarks_dir: benchmarks directory on the build host (default: the checkout's samples)
         systems_config: systems.json on the build host (default: the checkout's config/systems.json)
+        index: also publish a multi-architecture image index over it (local and openwhisk only)
     """
     ws = make_workspace(registry, repository, tag_style, benchmarks_dir, systems_config)
     request = ImageRequest(platform, benchmark, language, version, architecture)
+    if index:
+        check_index_platforms([platform])
     record = run_image_pipeline(request, ws, force)
+    if index:
+        record = index_task(as_is([record]), as_is([request]), as_is(ws), 1)[0]
     publish_images_table([record], key="faasforge-image")
     return record
 
@@ -158,6 +166,7 @@ def build_images(
     deployment: str = DEFAULT_DEPLOYMENT,
     work_queues: dict[str, str] | None = None,
     fan_out_timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    index: bool = False,
 ) -> list[ImageRecord]:
     """Build a matrix: deduplicated, checked against the registry, then the rest built
     ``concurrency`` images at once.
@@ -172,6 +181,10 @@ def build_images(
     needs work, on the work queue of its architecture (``work_queues``, default x64 → x64,
     arm64 → arm64), as subflows, and collect the records the workers persist. Needs a Prefect
     server and workers.
+
+    ``index``: after all architectures of a benchmark/platform/language/version are pushed,
+    publish one multi-architecture image index over them (local and openwhisk only); the records
+    carry its ``index_uri``.
     """
     logger = get_run_logger()
     requests, dropped = dedupe(_to_request(i) for i in images)
@@ -180,6 +193,8 @@ def build_images(
     ws = make_workspace(registry, repository, tag_style, benchmarks_dir, systems_config)
     for request in requests:  # validate everything before building anything
         ws.systems.validate(request)
+    if index:
+        check_index_platforms([r.platform for r in requests])
     progress = MatrixProgress(len(requests))
     triage = triage_task(as_is(requests), as_is(ws), force)
     records: list[ImageRecord] = record_skipped_task(as_is(triage.skipped), as_is(ws)) if triage.skipped else []
@@ -221,6 +236,8 @@ def build_images(
                 future.result()
     order = {r: i for i, r in enumerate(requests)}
     records.sort(key=lambda rec: order.get(rec.request, 0))
+    if index and records:
+        records = index_task(as_is(records), as_is(requests), as_is(ws), len(records))
     publish_images_table(records, key="faasforge-images", failures=failures)
     if failures:
         lines = "; ".join(f"{r.label}: {str(e).splitlines()[0] if str(e) else type(e).__name__}" for r, e in failures)

@@ -10,7 +10,7 @@ import base64
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse, urlsplit
@@ -19,6 +19,7 @@ import requests
 from faasforge.registries.base import NamedRegistry, NamingOptions, PushCredentials
 
 from faasforge.errors import InvalidValue, RegistryAuthError, RegistryError, UsageError
+from faasforge.index import image_index
 from faasforge.model import ImageName, ImageRequest, RemoteImage
 from faasforge.redaction import has_userinfo
 from faasforge.retry import RetryPolicy, call_with_retries
@@ -168,15 +169,17 @@ class OciClient:
         """Forget bearer tokens, e.g. after the credentials behind them were refreshed."""
         self._tokens.clear()
 
-    def _send(self, method: str, url: str, headers: dict[str, str]) -> requests.Response:
+    def _send(
+        self, method: str, url: str, headers: dict[str, str], data: bytes | None = None
+    ) -> requests.Response:
         """One request, retried by the one policy (faasforge.retry) on connection errors,
         timeouts, HTTP 429 and 5xx."""
 
         def once() -> requests.Response:
             try:
                 response = self.session.request(
-                    method, url, headers=headers, timeout=self.timeout_seconds, allow_redirects=True,
-                    proxies=self._proxies_for(url),
+                    method, url, headers=headers, data=data, timeout=self.timeout_seconds,
+                    allow_redirects=True, proxies=self._proxies_for(url),
                 )
             except requests.exceptions.SSLError as exc:
                 raise RegistryError(
@@ -190,18 +193,23 @@ class OciClient:
             once, what=f"registry {self.address.host}", transient=_transient, policy=self.retry
         )
 
-    def request(self, method: str, path: str, scope: str, accept: str | None = None) -> requests.Response:
+    def request(
+        self, method: str, path: str, scope: str, accept: str | None = None,
+        data: bytes | None = None, content_type: str | None = None,
+    ) -> requests.Response:
         url = f"{self.address.api_base}{path}"
         headers = {"Accept": accept} if accept else {}
+        if content_type:
+            headers["Content-Type"] = content_type
         token = self._tokens.get(scope)
         if token:
             headers["Authorization"] = token
-        response = self._send(method, url, headers)
+        response = self._send(method, url, headers, data)
         if response.status_code == 401:
             challenge = response.headers.get("WWW-Authenticate", "")
             headers["Authorization"] = self._authorize(challenge, scope)
             self._tokens[scope] = headers["Authorization"]
-            response = self._send(method, url, headers)
+            response = self._send(method, url, headers, data)
         if response.status_code in (401, 403):
             self._tokens.pop(scope, None)
             raise RegistryAuthError(
@@ -265,6 +273,40 @@ class OciClient:
             digest=response.headers.get("Docker-Content-Digest", ""),
             media_type=response.headers.get("Content-Type"),
         )
+
+    def manifest_descriptor(self, repository: str, reference: str) -> dict[str, Any] | None:
+        """One HEAD: ``{mediaType, digest, size}`` of ``repository:reference``, or None if absent."""
+        response = self.request(
+            "HEAD", f"/v2/{repository}/manifests/{reference}", f"repository:{repository}:pull", MANIFEST_ACCEPT
+        )
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise RegistryError(
+                f"registry {self.address.host} answered HTTP {response.status_code} for {repository}:{reference}"
+            )
+        return {
+            "mediaType": response.headers.get("Content-Type", ""),
+            "digest": response.headers.get("Docker-Content-Digest", ""),
+            "size": int(response.headers.get("Content-Length", "0")),
+        }
+
+    def put_manifest(self, repository: str, reference: str, body: bytes, media_type: str) -> str:
+        """One PUT of a manifest (an image index, say); its digest."""
+        response = self.request(
+            "PUT", f"/v2/{repository}/manifests/{reference}", f"repository:{repository}:pull,push",
+            data=body, content_type=media_type,
+        )
+        if response.status_code not in (200, 201):
+            try:
+                code = str(response.json()["errors"][0]["code"])
+            except (ValueError, KeyError, IndexError, TypeError):
+                code = "no error code"
+            raise RegistryError(
+                f"registry {self.address.host} refused the manifest {repository}:{reference} "
+                f"(HTTP {response.status_code}, {code})"
+            )
+        return response.headers.get("Docker-Content-Digest", "")
 
     def get_manifest(self, repository: str, reference: str) -> tuple[dict[str, Any], RemoteImage]:
         response = self.request(
@@ -355,3 +397,21 @@ class OciRegistry(NamedRegistry):
 
     def invalidate_credentials(self) -> None:
         self.client.clear_tokens()
+
+    def publish_index(self, name: ImageName, children: Sequence[tuple[str, ImageName]]) -> RemoteImage:
+        """One image index over ``children`` ((architecture, name) pairs, pushed to the same
+        repository), published as ``name`` with one manifest PUT; a hash-style index tag the
+        registry already holds is left as it is."""
+        if self.naming.tag_style == "hash":
+            existing = self.client.head_manifest(name.repository, name.tag)
+            if existing is not None:
+                return existing
+        descriptors = []
+        for architecture, child in children:
+            descriptor = self.client.manifest_descriptor(child.repository, child.tag)
+            if descriptor is None:
+                raise RegistryError(f"registry {self.address.host} does not hold {child.image_uri} for the index")
+            descriptors.append((architecture, descriptor))
+        body, media_type = image_index(descriptors)
+        digest = self.client.put_manifest(name.repository, name.tag, body, media_type)
+        return RemoteImage(digest=digest, media_type=media_type)
