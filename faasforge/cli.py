@@ -32,6 +32,11 @@ def _csv(values: Sequence[str] | None) -> list[str]:
 def _common(parser: argparse.ArgumentParser, registry: bool = True) -> None:
     parser.add_argument("--benchmarks-dir", type=Path, help="benchmarks in SeBS layout (default: the samples)")
     parser.add_argument("--systems-config", type=Path, help="systems.json in SeBS format (a SeBS checkout's works)")
+    parser.add_argument(
+        "--systems-overlay", type=Path,
+        help="JSON merge patch over the systems config (default $FAASFORGE_SYSTEMS_OVERLAY; "
+        "config/systems.offline.json points local at offline stand-in base images)",
+    )
     if registry:
         parser.add_argument(
             "--registry", help="registry host[:port][/namespace] for local and openwhisk (local default 127.0.0.1:5000)"
@@ -108,6 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _settings(args: argparse.Namespace) -> Any:
     from faasforge.settings import Settings
 
+    if args.systems_overlay is not None:  # the flows build their own Settings: hand it on
+        import os
+
+        from faasforge.overlay import OVERLAY_ENV
+
+        os.environ[OVERLAY_ENV] = str(args.systems_overlay.resolve())
     defaults = Settings()
     return Settings(
         benchmarks_dir=args.benchmarks_dir or defaults.benchmarks_dir,

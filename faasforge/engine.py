@@ -105,8 +105,9 @@ def image_exists(client: docker.DockerClient, reference: str) -> bool:
     return True
 
 
-def check_base_images(client: docker.DockerClient, images: list[str]) -> None:
-    """Each base image must be in the engine or known to its registry (one request, no pull)."""
+def check_base_images(client: docker.DockerClient, images: list[str], for_what: str = "") -> None:
+    """Each base image must be in the engine or known to its registry (one request, no pull);
+    ``for_what`` names the language version it serves (``python 3.9 (local x64)``)."""
     from docker.errors import APIError, ImageNotFound
 
     for image in dict.fromkeys(images):
@@ -121,9 +122,11 @@ def check_base_images(client: docker.DockerClient, images: list[str]) -> None:
             client.api.inspect_distribution(image)
         except APIError as exc:
             reason = _short(getattr(exc, "explanation", None) or exc)
+            serves = f" for {for_what}" if for_what else ""
             raise BaseImageMissing(
-                f"base image {image!r} is not in the engine and cannot be pulled ({reason}); "
-                "check systems.json, or build the local base images with scripts/services.sh up"
+                f"base image {image!r}{serves} is not in the engine and cannot be pulled ({reason}); "
+                "pull it, pick another version, or point systems.json at one (scripts/services.sh up "
+                "builds offline stand-ins; --systems-overlay config/systems.offline.json uses them)"
             ) from None
 
 

@@ -52,7 +52,7 @@ class Workspace:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Workspace:
-        return cls(settings=settings, systems=Systems.load(settings.systems_config))
+        return cls(settings=settings, systems=Systems.load(settings.systems_config, settings.systems_overlay))
 
     def registry(self, platform: str) -> Registry:
         if platform not in self._registries:
@@ -163,7 +163,11 @@ def build_staged(
     arch = resolved.request.architecture
     check_emulation(client, arch)
     args = resolved.plan.build_args
-    check_base_images(client, [args["BASE_IMAGE_BUILDER"], args["BASE_IMAGE"]])
+    r = resolved.request
+    check_base_images(
+        client, [args["BASE_IMAGE_BUILDER"], args["BASE_IMAGE"]],
+        for_what=f"{r.language} {r.version} ({r.platform} {r.architecture})",
+    )
     result = build_image(
         client,
         context_dir,

@@ -87,6 +87,12 @@ def registries_config_path() -> Path | None:
     return candidate if candidate.is_file() else None
 
 
+def _overlay_path() -> Path | None:
+    from faasforge.overlay import overlay_path
+
+    return overlay_path()
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a run needs to know besides the image itself."""
@@ -104,6 +110,7 @@ class Settings:
     ca_bundle: Path | None = field(default_factory=build_ca_bundle)
     home: Path = field(default_factory=faasforge_home)
     registries_config: Path | None = field(default_factory=registries_config_path)
+    systems_overlay: Path | None = field(default_factory=_overlay_path)
 
     @property
     def catalog_path(self) -> Path:

@@ -19,6 +19,7 @@ from typing import Any
 
 from faasforge.errors import ConfigError, InvalidValue
 from faasforge.model import ARCHITECTURES, ImageRequest
+from faasforge.overlay import load_overlay, merge_patch
 
 NON_PLATFORM_KEYS = {"general"}
 
@@ -36,7 +37,8 @@ class Systems:
     data: dict[str, Any]
 
     @classmethod
-    def load(cls, path: Path) -> Systems:
+    def load(cls, path: Path, overlay: Path | None = None) -> Systems:
+        """Read ``path``; ``overlay`` (faasforge.overlay, a JSON merge patch) is applied over it."""
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -51,6 +53,8 @@ class Systems:
             ) from None
         if not isinstance(data, dict):
             raise ConfigError(f"systems config {str(path)!r} must hold a JSON object")
+        if overlay is not None:
+            data = merge_patch(data, load_overlay(overlay))
         systems = cls(path=path, data=data)
         for platform in systems.platforms():
             systems._base_images(platform)  # validate shape early, one clear line

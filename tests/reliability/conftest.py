@@ -124,6 +124,8 @@ class Cli:
         self.user_home.mkdir(parents=True)
         shutil.copytree(SAMPLES, self.benchmarks, symlinks=True)
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "FAASFORGE_"))}
+        if os.environ.get("FAASFORGE_SYSTEMS_OVERLAY"):  # the base images services.sh provided
+            self.env["FAASFORGE_SYSTEMS_OVERLAY"] = os.environ["FAASFORGE_SYSTEMS_OVERLAY"]
         self.env.update(
             FAASFORGE_HOME=str(self.home),
             FAASFORGE_STAGING_DIR=str(self.staging),
