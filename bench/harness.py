@@ -88,11 +88,14 @@ class BenchEnv:
     def environ(self, **extra: str) -> dict[str, str]:
         env = dict(os.environ)
         overlay = env.get("FAASFORGE_SYSTEMS_OVERLAY") or services_overlay()
+        # a timeout, not a server: on a loaded machine Prefect's server takes longer than 20 s
+        startup = env.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
         for key in list(env):  # never a configured remote Prefect server or profile
             if key.startswith("PREFECT_") or key.startswith("FAASFORGE_"):
                 del env[key]
         if overlay:  # the base images scripts/services.sh provided (offline stand-ins)
             env["FAASFORGE_SYSTEMS_OVERLAY"] = overlay
+        env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = startup
         env.update({
             "FAASFORGE_HOME": str(self.root / "home"),
             "FAASFORGE_STAGING_DIR": str(self.root / "staging"),
