@@ -196,10 +196,11 @@ def _flow_row(label: str, seconds: float, record: Any) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------ scenario 7
 def cold_matrix(params: Params) -> dict[str, Any]:
-    """8 images whose dependency layer changed, ``concurrency`` at a time, three ways: the
+    """8 images whose dependency layer changed, ``concurrency`` at a time, four ways: the
     build_images flow with the project's template, the same flow with the seed's Dockerfile
-    order, and ``docker build`` + ``docker push`` of the same staged contexts (fresh nonces),
-    ``concurrency`` at a time from a thread pool. The order of the sides rotates by round."""
+    order, ``docker build`` + ``docker push`` of the same staged contexts (fresh nonces),
+    ``concurrency`` at a time from a thread pool, and the first again with the BuildKit builder
+    (FAASFORGE_BUILDER=buildkit). The order of the sides rotates by round."""
     from concurrent.futures import ThreadPoolExecutor
 
     startup = start_prefect()
@@ -216,9 +217,10 @@ def cold_matrix(params: Params) -> dict[str, Any]:
     repository = params["repository"]
     images: set[str] = set()
 
-    def flow_side(order: str) -> dict[str, Any]:
+    def flow_side(order: str, builder: str = "classic") -> dict[str, Any]:
         cells = [{"benchmark": n, "language": "python", "version": "3.11", "architecture": "x64",
                   "platform": "local"} for n in names[order]]
+        os.environ["FAASFORGE_BUILDER"] = builder  # read by the engine per build
         with cli_settings():
             t0 = time.perf_counter()
             records = build_images(images=cells, concurrency=concurrency, repository=repository,
@@ -257,14 +259,20 @@ def cold_matrix(params: Params) -> dict[str, Any]:
 
     rounds = []
     for index in range(int(params["rounds"])):
-        sides = ["faasforge", "seed", "raw"]
-        sides = sides[index % 3:] + sides[:index % 3]
+        sides = ["faasforge", "seed", "raw", "buildkit"]
+        sides = sides[index % 4:] + sides[:index % 4]
         row: dict[str, Any] = {}
         for side in sides:
             # a nonce of its own per side and round: every dependency layer is new to the engine
             for name in names["seed" if side == "seed" else "faasforge"]:
                 set_nonce(benchmark_path(bdir, name), f"{params['run_id']}-{name}-{side}-r{index}")
-            row[side] = raw_side(f"{params['run_id']}-r{index}") if side == "raw" else flow_side(side)
+            if side == "raw":
+                row[side] = raw_side(f"{params['run_id']}-r{index}")
+            elif side == "buildkit":
+                row[side] = flow_side("faasforge", builder="buildkit")
+            else:
+                row[side] = flow_side(side)
+        os.environ["FAASFORGE_BUILDER"] = "classic"
         rounds.append(row)
     return {"startup": startup, "rounds": rounds, "images": sorted(images)}
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from faasforge.errors import BaseImageMissing, BuildFailed, EmulationUnavailable, EngineError
+from faasforge.errors import BaseImageMissing, BuildFailed, EmulationUnavailable, EngineError, InvalidValue
 from faasforge.model import DOCKER_PLATFORM, ENGINE_ARCHITECTURE, BuildResult
 
 if TYPE_CHECKING:
@@ -143,6 +143,38 @@ def is_engine_race(message: str) -> bool:
     return any(marker in lowered for marker in ENGINE_RACE_MARKERS)
 
 
+BUILDERS = ("classic", "buildkit")
+BUILDER_ENV = "FAASFORGE_BUILDER"
+BUILDKIT_CLI_ENV = "FAASFORGE_BUILDKIT_CLI"
+# Debian's docker.io CLI (20.10) drives the engine's built-in BuildKit with DOCKER_BUILDKIT=1;
+# newer CLIs need a buildx plugin for that. docker-py cannot drive BuildKit (docker/docker-py#2230).
+DEFAULT_BUILDKIT_CLI = "/usr/bin/docker"
+
+
+def configured_builder() -> str:
+    """``$FAASFORGE_BUILDER``: ``classic`` (docker-py, the default) or ``buildkit`` (the engine's
+    built-in BuildKit through the docker CLI; BENCHMARKS.md, scenario 7, has both measured)."""
+    value = os.environ.get(BUILDER_ENV, "").strip().lower() or "classic"
+    if value not in BUILDERS:
+        raise InvalidValue(f"builder ({BUILDER_ENV})", value, BUILDERS)
+    return value
+
+
+def buildkit_cli() -> str:
+    """The docker CLI that drives BuildKit: ``$FAASFORGE_BUILDKIT_CLI``, else Debian's."""
+    import shutil
+
+    configured = os.environ.get(BUILDKIT_CLI_ENV, "").strip()
+    candidate = configured or (DEFAULT_BUILDKIT_CLI if Path(DEFAULT_BUILDKIT_CLI).is_file() else "docker")
+    found = shutil.which(candidate)
+    if not found:
+        raise EngineError(
+            f"the BuildKit builder needs a docker CLI that drives BuildKit ({candidate!r} not found); "
+            f"set {BUILDKIT_CLI_ENV}, install Debian's docker.io, or use {BUILDER_ENV}=classic"
+        )
+    return found
+
+
 def build_image(
     client: docker.DockerClient,
     context_dir: Path,
@@ -153,17 +185,20 @@ def build_image(
     on_line: LineSink | None = None,
     network_mode: str = "host",
     race_retries: int = RACE_RETRIES,
+    builder: str | None = None,
 ) -> BuildResult:
     """Build ``context_dir`` into ``image_uri`` for ``architecture``; BuildFailed with the log tail.
 
+    ``builder``: ``classic`` (docker-py) or ``buildkit`` (default: ``configured_builder()``).
     A build that fails with the engine's layer race (``is_engine_race``) is run again, up to
     ``race_retries`` times; the layers it had committed are engine cache hits then."""
     started = time.monotonic()
+    once = _build_once_buildkit if (builder or configured_builder()) == "buildkit" else _build_once
     attempt = 0
     while True:
         attempt += 1
         try:
-            image_id = _build_once(
+            image_id = once(
                 client, context_dir, image_uri, architecture, build_args, content_hash, on_line, network_mode
             )
             break
@@ -231,6 +266,55 @@ def _build_once(
     if error:
         tail.append(error)
         raise BuildFailed(image_uri, error, list(tail))
+    return image_id
+
+
+def _build_once_buildkit(
+    client: docker.DockerClient,
+    context_dir: Path,
+    image_uri: str,
+    architecture: str,
+    build_args: dict[str, str],
+    content_hash: str,
+    on_line: LineSink | None,
+    network_mode: str,
+) -> str | None:
+    """One build by the engine's BuildKit, through the docker CLI (same engine: DOCKER_HOST);
+    the image lands in the engine as with the classic builder. The image id, or BuildFailed."""
+    import subprocess
+    import tempfile
+
+    tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
+    with tempfile.TemporaryDirectory(prefix="faasforge-buildkit-") as tmp:
+        iidfile = Path(tmp) / "iid"
+        cmd = [
+            buildkit_cli(), "build", "--progress=plain", "--network", network_mode,
+            "--platform", DOCKER_PLATFORM[architecture], "--tag", image_uri,
+            "--label", f"org.faasforge.content-hash={content_hash}", "--iidfile", str(iidfile),
+            "--file", str(context_dir / "Dockerfile"),
+        ]
+        for key, value in build_args.items():
+            cmd += ["--build-arg", f"{key}={value}"]
+        cmd.append(str(context_dir))
+        env = {**os.environ, "DOCKER_BUILDKIT": "1", "DOCKER_CLI_HINTS": "false"}
+        try:
+            proc = subprocess.Popen(
+                cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+            )
+        except OSError as exc:
+            raise EngineError(f"the BuildKit builder could not start {cmd[0]} ({exc.strerror})") from None
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = _ANSI.sub("", raw).rstrip("\n")
+            if line.strip():
+                tail.append(line)
+                if on_line:
+                    on_line(line)
+        code = proc.wait()
+        image_id = iidfile.read_text().strip() if iidfile.is_file() else None
+    if code != 0 or not image_id:
+        reason = next((ln.strip() for ln in reversed(tail) if "error" in ln.lower()), f"exit code {code}")
+        raise BuildFailed(image_uri, reason[:200], list(tail))
     return image_id
 
 
