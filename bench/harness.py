@@ -28,16 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from faasforge.registries.oci import MANIFEST_ACCEPT  # the Accept list faasforge sends
+
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
 REGISTRY = "127.0.0.1:5000"
 REGISTRY_API = f"http://{REGISTRY}"
-MANIFEST_ACCEPT = ", ".join([
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-])
 
 
 # ------------------------------------------------------------------------------------- figures

@@ -34,14 +34,14 @@ def decide(params: Params) -> dict[str, Any]:
     """faasforge's decision per image with the plain functions: resolve (plan + content hash +
     name) and check (one manifest HEAD). Pass 0 runs in a fresh process; later passes are warm."""
     started = time.perf_counter()
+    from faasforge.registries import open_workspace
+
     from faasforge.matrix import load_matrix_file
-    from faasforge.pipeline import Workspace, check_registry, resolve_image
+    from faasforge.pipeline import check_registry, resolve_image
     from faasforge.settings import Settings
 
     imported = time.perf_counter()
-    ws = Workspace.from_settings(
-        Settings(benchmarks_dir=Path(params["benchmarks_dir"]), repository=params["repository"])
-    )
+    ws = open_workspace(Settings(benchmarks_dir=Path(params["benchmarks_dir"]), repository=params["repository"]))
     matrix, _ = load_matrix_file(Path(params["matrix"]), ws.systems, ws.settings.benchmarks_dir)
     ready = time.perf_counter()
     passes = []
@@ -290,19 +290,13 @@ def overhead(params: Params) -> dict[str, Any]:
 
 def _overhead_case(params: Params, case: Params) -> dict[str, Any]:
     from faasforge.flows.build import build_image
+    from faasforge.registries import open_workspace
 
     from faasforge import staging
     from faasforge.engine import docker_client
     from faasforge.model import ImageRequest
-    from faasforge.pipeline import (
-        Workspace,
-        build_staged,
-        check_registry,
-        push_built,
-        record_image,
-        resolve_image,
-        stage_context,
-    )
+    from faasforge.pipeline import DockerEngine, resolve_image
+    from faasforge.runner import PlainSteps, run_image
     from faasforge.settings import Settings
 
     bdir = Path(params["benchmarks_dir"])
@@ -311,7 +305,7 @@ def _overhead_case(params: Params, case: Params) -> dict[str, Any]:
     request = ImageRequest("local", name, "python", "3.11", "x64")
     kwargs = {"benchmark": name, "language": "python", "version": "3.11", "architecture": "x64",
               "platform": "local", "repository": repository, "benchmarks_dir": str(bdir)}
-    ws = Workspace.from_settings(Settings(benchmarks_dir=bdir, repository=repository))
+    ws = open_workspace(Settings(benchmarks_dir=bdir, repository=repository))
     raw_tags: list[str] = []
     images: set[str] = set()
 
@@ -326,22 +320,17 @@ def _overhead_case(params: Params, case: Params) -> dict[str, Any]:
         return {"seconds": seconds, "build_s": record.build_seconds, "push_s": record.push_seconds}
 
     def plain_run(force: bool) -> dict[str, float]:
+        """The flows' runner with plain steps (no Prefect), on a client of its own."""
         t0 = time.perf_counter()
-        resolved = resolve_image(request, ws)
-        decision = check_registry(resolved, ws, force=force)
-        if not decision.build:
-            raise RuntimeError(f"expected a build of {resolved.image_uri}: {decision.reason}")
-        context = stage_context(resolved)
         client = docker_client()
         try:
-            build = build_staged(client, context, resolved)
+            record = run_image(request, ws, PlainSteps(DockerEngine(client)), force=force)
         finally:
-            staging.remove_context(context)
-        push = push_built(client, resolved, ws)
-        record_image(resolved, decision, ws, build, push)
-        client.close()
-        images.add(resolved.image_uri)
-        return {"seconds": time.perf_counter() - t0, "build_s": build.seconds, "push_s": push.seconds}
+            client.close()
+        if not record.rebuilt:
+            raise RuntimeError(f"expected a build of {record.image_uri}: {record.reason}")
+        images.add(record.image_uri)
+        return {"seconds": time.perf_counter() - t0, "build_s": record.build_seconds, "push_s": record.push_seconds}
 
     def stage_raw(nonce: str) -> tuple[Path, list[str], str]:
         set_nonce(bench, nonce)
@@ -395,12 +384,13 @@ def throughput(params: Params) -> dict[str, Any]:
     each level has its own images and repository, so nothing is skipped or mounted."""
     startup = start_prefect()
     from faasforge.flows.build import build_images
+    from faasforge.registries import open_workspace
 
     from faasforge import staging
     from faasforge.engine import build_image as engine_build
     from faasforge.engine import docker_client
     from faasforge.model import ImageRequest
-    from faasforge.pipeline import Workspace, resolve_image
+    from faasforge.pipeline import resolve_image
     from faasforge.settings import Settings
 
     bdir = Path(params["benchmarks_dir"])
@@ -409,7 +399,7 @@ def throughput(params: Params) -> dict[str, Any]:
     client = docker_client()
     for level in params["levels"]:
         concurrency, names, repository = int(level["concurrency"]), level["benchmarks"], level["repository"]
-        ws = Workspace.from_settings(Settings(benchmarks_dir=bdir, repository=repository))
+        ws = open_workspace(Settings(benchmarks_dir=bdir, repository=repository))
         t0 = time.perf_counter()
         for name in names:
             resolved = resolve_image(ImageRequest("local", name, "python", "3.11", "x64"), ws)

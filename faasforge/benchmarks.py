@@ -14,6 +14,10 @@ from faasforge.errors import ConfigError, InvalidValue, UsageError
 NAME_RULE = "lowercase letters, digits and single '.', '-' or '_' between them (e.g. 110.dynamic-html)"
 _NAME = re.compile(r"^[0-9a-z]+(?:[._-][0-9a-z]+)*$")
 NOT_GROUPS = {"wrappers", "__pycache__"}
+# config.json ``modules`` SeBS knows (sebs_types.BenchmarkModule); each pulls in a wrapper helper
+# (storage.py / nosql.py, .js) and the deployment's ``module_packages`` entry.
+MODULES = ("storage", "nosql")
+DEFAULT_VARIANT = "default"  # the only language variant faasforge builds (SeBS's default)
 
 
 @dataclass(frozen=True)
@@ -28,14 +32,36 @@ class Benchmark:
     def languages(self) -> list[str]:
         declared = self.config.get("languages")
         if isinstance(declared, list) and declared:
-            return [str(x) for x in declared]
+            return [name for name, _ in _language_specs(declared)]
         return sorted(p.name for p in self.path.iterdir() if p.is_dir())
+
+    def variants(self, language: str) -> list[str]:
+        """SeBS's language variants for ``language`` (``["default"]`` for a plain name)."""
+        declared = self.config.get("languages")
+        if isinstance(declared, list):
+            for name, variants in _language_specs(declared):
+                if name == language:
+                    return variants
+        return [DEFAULT_VARIANT]
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        """config.json ``modules`` (validated by read_config): storage, nosql."""
+        declared = self.config.get("modules") or []
+        return tuple(str(m) for m in declared)
 
     def language_dir(self, language: str) -> Path:
         """The benchmark's code for ``language``; one clear line when it is missing."""
         path = self.path / language
         if language not in self.languages:
             raise InvalidValue(f"language for benchmark {self.name!r}", language, self.languages)
+        variants = self.variants(language)
+        if DEFAULT_VARIANT not in variants:
+            raise UsageError(
+                f"benchmark {self.name!r} implements {language} only as language variant(s) "
+                f"{', '.join(variants)} (config.json languages); faasforge builds SeBS's "
+                f"{DEFAULT_VARIANT!r} variant only"
+            )
         if not path.is_dir():
             raise UsageError(
                 f"benchmark {self.name!r} declares language {language!r} but has no directory "
@@ -120,7 +146,43 @@ def read_config(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{str(path)!r} must hold a JSON object")
     languages = data.get("languages")
     if languages is not None and not (
-        isinstance(languages, list) and all(isinstance(x, str) for x in languages)
+        isinstance(languages, list) and all(_is_language_spec(x) for x in languages)
     ):
-        raise ConfigError(f"{str(path)!r}: 'languages' must be a list of language names")
+        raise ConfigError(
+            f"{str(path)!r}: 'languages' must be a list of language names or SeBS language "
+            'variant objects ({"language": "nodejs", "variants": ["default", ...]})'
+        )
+    modules = data.get("modules")
+    if modules is not None:
+        if not isinstance(modules, list) or not all(isinstance(m, str) for m in modules):
+            raise ConfigError(
+                f"{str(path)!r}: 'modules' must be a list of module names; allowed: {', '.join(MODULES)}"
+            )
+        for module in modules:
+            if module not in MODULES:
+                raise ConfigError(
+                    f"{str(path)!r}: unknown module {module!r} in 'modules'; allowed: {', '.join(MODULES)}"
+                )
     return data
+
+
+def _is_language_spec(value: object) -> bool:
+    if isinstance(value, str):
+        return bool(value)
+    if not isinstance(value, dict) or not isinstance(value.get("language"), str):
+        return False
+    variants = value.get("variants", [DEFAULT_VARIANT])
+    return isinstance(variants, list) and bool(variants) and all(
+        isinstance(v, str) and v for v in variants
+    )
+
+
+def _language_specs(declared: list[Any]) -> list[tuple[str, list[str]]]:
+    """(language, variants) per config.json ``languages`` entry, as SeBS's LanguageSpec reads it."""
+    specs = []
+    for entry in declared:
+        if isinstance(entry, str):
+            specs.append((entry, [DEFAULT_VARIANT]))
+        else:
+            specs.append((str(entry["language"]), [str(v) for v in entry.get("variants", [DEFAULT_VARIANT])]))
+    return specs

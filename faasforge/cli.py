@@ -11,7 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
+from faasforge.defaults import DEFAULT_CONCURRENCY
+
 if TYPE_CHECKING:
+    from faasforge.flows.params import SharedParams
     from faasforge.model import ImageRecord, ImageRequest
     from faasforge.pipeline import Workspace
     from faasforge.runlog import RunLog
@@ -61,19 +64,20 @@ def _selection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--arch", action="append", help="x64 or arm64 (default x64)")
 
 
-def _verbose(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "-v", "--verbose", action="store_true",
-        help="show the flow and task runs' progress on stderr (the full log, with tracebacks, is always "
-        "written to $FAASFORGE_HOME/logs/)",
-    )
-
-
-def _index(parser: argparse.ArgumentParser) -> None:
+def _building(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="store_true", help="rebuild even if the registry holds the tag")
     parser.add_argument(
         "--index", action="store_true",
         help="after all architectures of a benchmark/platform/version are pushed, publish one "
         "multi-architecture OCI image index over them (local and openwhisk)",
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=None, help=f"images built at once (default {DEFAULT_CONCURRENCY})"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="show the flow and task runs' progress on stderr (the full log, with tracebacks, is always "
+        "written to $FAASFORGE_HOME/logs/)",
     )
 
 
@@ -87,17 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="build, push and record images (Prefect flow)")
     _selection(build)
     _common(build)
-    build.add_argument("--force", action="store_true", help="rebuild even if the registry holds the tag")
-    build.add_argument("--concurrency", type=int, default=None, help="images built at once (default 2)")
-    _index(build)
-    _verbose(build)
+    _building(build)
     matrix = sub.add_parser("build-matrix", help="build every image of a TOML matrix file")
     matrix.add_argument("matrix", type=Path, help="matrix file (see config/matrix.example.toml)")
     _common(matrix)
-    matrix.add_argument("--force", action="store_true", help="rebuild even if the registry holds the tag")
-    matrix.add_argument("--concurrency", type=int, default=None, help="images built at once (default 2)")
-    _index(matrix)
-    _verbose(matrix)
+    _building(matrix)
     plan = sub.add_parser("plan", help="dry run: what would be built or skipped, and why")
     _selection(plan)
     plan.add_argument("--matrix", type=Path, help="plan a TOML matrix file instead of the flags")
@@ -110,24 +108,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> Any:
-    from faasforge.settings import Settings
+def _shared(args: argparse.Namespace) -> SharedParams:
+    """The flow parameters the options name (the flows' defaults stand for the others)."""
+    from faasforge.flows.params import SharedParams
 
-    if args.systems_overlay is not None:  # the flows build their own Settings: hand it on
+    if getattr(args, "systems_overlay", None) is not None:  # the flows build their own Settings
         import os
 
         from faasforge.overlay import OVERLAY_ENV
 
         os.environ[OVERLAY_ENV] = str(args.systems_overlay.resolve())
-    defaults = Settings()
-    return Settings(
-        benchmarks_dir=args.benchmarks_dir or defaults.benchmarks_dir,
-        systems_config=args.systems_config or defaults.systems_config,
+
+    def path(value: Path | None, resolve: bool = False) -> str | None:
+        return None if value is None else str(value.resolve() if resolve else value)
+
+    return SharedParams(
         registry=getattr(args, "registry", None),
         repository=getattr(args, "repository", None),
-        tag_style=getattr(args, "tag_style", "hash"),
         force=getattr(args, "force", False),
-        registries_config=getattr(args, "registries_config", None) or defaults.registries_config,
+        tag_style=getattr(args, "tag_style", "hash"),
+        benchmarks_dir=path(args.benchmarks_dir),
+        systems_config=path(args.systems_config),
+        registries_config=path(getattr(args, "registries_config", None), resolve=True),
     )
 
 
@@ -180,9 +182,9 @@ def _requests(
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from faasforge.pipeline import Workspace, check_registry, resolve_image
+    from faasforge.pipeline import check_registry, resolve_image
 
-    ws = Workspace.from_settings(_settings(args))
+    ws = _shared(args).workspace()
     requests, _ = _requests(args, ws, args.matrix)
     rows = []
     for request in requests:
@@ -206,17 +208,14 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _run_build(args: argparse.Namespace, matrix_path: Path | None) -> int:
-    from faasforge.pipeline import Workspace, resolve_image
-
-    if args.registries_config:  # the flows build their own Settings: hand the path on
-        import os
-
-        os.environ["FAASFORGE_REGISTRIES_CONFIG"] = str(args.registries_config.resolve())
     from faasforge.errors import InvalidValue, UsageError
+    from faasforge.matrix import choose_concurrency
+    from faasforge.pipeline import resolve_image
 
     if args.concurrency is not None and args.concurrency < 1:
         raise InvalidValue("concurrency", args.concurrency, "a whole number of at least 1")
-    ws = Workspace.from_settings(_settings(args))
+    shared = _shared(args)
+    ws = shared.workspace()
     requests, file_concurrency = _requests(args, ws, matrix_path)
     if not requests:
         raise UsageError(
@@ -229,24 +228,21 @@ def _run_build(args: argparse.Namespace, matrix_path: Path | None) -> int:
         check_index_platforms([r.platform for r in requests])
     for request in requests:  # every name, file and hash decided before anything runs
         resolve_image(request, ws)
-    concurrency = args.concurrency or file_concurrency or 2
-    common = {
-        "registry": args.registry, "repository": args.repository, "force": args.force,
-        "tag_style": args.tag_style, "index": args.index,
-        "benchmarks_dir": str(ws.settings.benchmarks_dir),
-        "systems_config": str(ws.settings.systems_config),
-    }
-    records = _run_flows(requests, common, concurrency, quiet=args.json, run_log=getattr(args, "run_log", None))
+    concurrency = choose_concurrency(args.concurrency, file_concurrency)
+    records = _run_flows(
+        requests, shared, concurrency, quiet=args.json, run_log=getattr(args, "run_log", None), index=args.index
+    )
     _emit(records, args.json)
     return 0
 
 
 def _run_flows(
     requests: list[ImageRequest],
-    common: dict[str, Any],
+    shared: SharedParams,
     concurrency: int,
     quiet: bool,
     run_log: RunLog | None = None,
+    index: bool = False,
 ) -> list[ImageRecord]:
     from faasforge.flows.session import flow_session
 
@@ -255,26 +251,22 @@ def _run_flows(
             import faasforge.flows.build  # noqa: F401 - Prefect sets its logging up on import; route it now
 
             run_log.install()
-        return _run_flows_now(requests, common, concurrency, quiet)
+        return _run_flows_now(requests, shared, concurrency, quiet, index)
 
 
 def _run_flows_now(
-    requests: list[ImageRequest], common: dict[str, Any], concurrency: int, quiet: bool
+    requests: list[ImageRequest], shared: SharedParams, concurrency: int, quiet: bool, index: bool = False
 ) -> list[ImageRecord]:
     from faasforge.flows.build import build_image, build_images
-    from faasforge.push import RichPushProgress, set_active_progress, terminal_progress_wanted
+    from faasforge.push import RichPushProgress, showing_pushes, terminal_progress_wanted
 
-    progress = RichPushProgress() if terminal_progress_wanted() and not quiet else None
-    with progress or contextlib.nullcontext():
-        set_active_progress(progress)
-        try:
-            if len(requests) == 1:
-                params: dict[str, Any] = {**requests[0].as_params(), **common}
-                return [cast("ImageRecord", build_image(**params))]
-            images = [r.as_params() for r in requests]
-            return list(build_images(images=images, concurrency=concurrency, **common))
-        finally:
-            set_active_progress(None)
+    display = RichPushProgress() if terminal_progress_wanted() and not quiet else None
+    with display or contextlib.nullcontext(), showing_pushes(display):
+        if len(requests) == 1:
+            params: dict[str, Any] = {**requests[0].as_params(), **shared.as_params()}
+            return [cast("ImageRecord", build_image(**params, index=index))]
+        images = [r.as_params() for r in requests]
+        return list(build_images(images=images, concurrency=concurrency, index=index, **shared.as_params()))
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -344,7 +336,7 @@ def _report(message: str, log_path: Path | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from faasforge.errors import FaasforgeError
+    from faasforge.errors import FaasforgeError, first_line
     from faasforge.runlog import RunLog
     from faasforge.settings import faasforge_home
 
@@ -362,7 +354,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = run_log.write_exception(exc)
         from faasforge.redaction import mask_secrets
 
-        detail = mask_secrets(str(exc).strip().splitlines()[0][:300]) if str(exc).strip() else ""
+        detail = mask_secrets(first_line(str(exc), 300))
         hint = f" (traceback in {where})" if where else ""
         print(f"faasforge: error: unexpected {type(exc).__name__}: {detail}{hint}", file=sys.stderr)
         return 1

@@ -4,19 +4,12 @@ registry, print the table of images and sizes, then invoke one image over HTTP."
 from __future__ import annotations
 
 import json
-import os
-import socket
 import sys
 import time
 from typing import Any
 
+from faasforge.ports import free_port
 from faasforge.resources import config_dir
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def invoke(image_uri: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -25,7 +18,7 @@ def invoke(image_uri: str, event: dict[str, Any]) -> dict[str, Any]:
     import requests
 
     client = docker.from_env()
-    port = _free_port()
+    port = free_port()
     container = client.containers.run(
         image_uri, detach=True, network_mode="host", environment={"PORT": str(port)}
     )
@@ -46,7 +39,6 @@ def invoke(image_uri: str, event: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> int:
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from faasforge.cli import main as cli
 
     matrix = config_dir() / "demo.toml"

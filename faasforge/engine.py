@@ -15,7 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from faasforge.errors import BaseImageMissing, BuildFailed, EmulationUnavailable, EngineError, InvalidValue
+from faasforge.errors import (
+    BaseImageMissing,
+    BuildFailed,
+    EmulationUnavailable,
+    EngineError,
+    InvalidValue,
+    first_line,
+)
 from faasforge.model import DOCKER_PLATFORM, ENGINE_ARCHITECTURE, BuildResult
 
 if TYPE_CHECKING:
@@ -58,9 +65,8 @@ def docker_client(timeout: int = 600) -> docker.DockerClient:
     return client
 
 
-def _short(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:200]
+def _short(exc: BaseException | str) -> str:
+    return first_line(exc, 200)
 
 
 def engine_architecture(client: docker.DockerClient) -> str:

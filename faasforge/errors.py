@@ -4,10 +4,12 @@
     ├── UsageError                 bad input from the user; the CLI exits 2
     │   ├── InvalidValue           a value outside the allowed ones (names the value and the allowed)
     │   ├── ConfigError            a malformed or missing configuration file
+    │   ├── InitScriptTimeout      a benchmark's init.sh ran longer than FAASFORGE_INIT_TIMEOUT_SECONDS
     │   └── BaseImageMissing       a base image neither in the engine nor in its registry
     ├── EngineError                the Docker engine is unreachable or misconfigured
     │   └── EmulationUnavailable   a foreign-architecture build without QEMU registered
     ├── StagingError               the build context could not be staged (disk full, bad symlink)
+    │   └── InitScriptFailed       a benchmark's init.sh exited non-zero; carries its last lines
     ├── BuildFailed                `docker build` failed; carries the tail of the build log
     ├── RegistryError              a registry call failed
     │   ├── RegistryAuthError      credentials were rejected
@@ -86,6 +88,24 @@ class StagingError(FaasforgeError):
     """The build context could not be staged."""
 
 
+class InitScriptTimeout(UsageError):
+    """A benchmark's init.sh did not finish within the time limit (a setting); nothing was built."""
+
+
+class InitScriptFailed(StagingError):
+    """A benchmark's init.sh exited non-zero; ``log_tail`` holds its last output lines."""
+
+    def __init__(self, script: str, reason: str, log_tail: list[str]) -> None:
+        self.script = script
+        self.reason = reason
+        self.log_tail = log_tail
+        last = " | ".join(line.strip() for line in log_tail if line.strip())[-400:]
+        super().__init__(
+            f"init script {script!r} failed ({reason}); nothing was built"
+            + (f"; last lines: {last}" if last else "; it printed nothing")
+        )
+
+
 class BuildFailed(FaasforgeError):
     """`docker build` failed; `log_tail` holds the last lines of its log."""
 
@@ -140,3 +160,10 @@ class MatrixFailed(FaasforgeError):
         self.failures = list(failures)
         codes = {getattr(e, "exit_code", 1) for _, e in failures}
         self.exit_code = 2 if codes == {2} else 1
+
+
+def first_line(error: BaseException | str | None, limit: int | None = None) -> str:
+    """The first line of an error's message (its type's name when it has none), for one-line reports."""
+    text = str(error).strip() if error is not None else ""
+    line = text.splitlines()[0] if text else (type(error).__name__ if isinstance(error, BaseException) else "")
+    return line[:limit] if limit is not None else line

@@ -1,4 +1,9 @@
-"""Content hash of a build context: every staged file, the Dockerfile, build args, base image."""
+"""Content hash of a build context: every staged file, the Dockerfile, build args, base image.
+
+What makes the image is in it: the resolved requirements.txt / merged package.json (so a
+deployment package or pin changes the tag), and, for a benchmark with init.sh, the scripts and
+the benchmark files they run next to (their output is not: it is made after the hash).
+"""
 
 from __future__ import annotations
 
@@ -11,13 +16,7 @@ from faasforge.model import ContextEntry
 
 HASH_SCHEME = "faasforge-context-v1"
 NOT_HASHED_PREFIX = ".faasforge/"  # build-time trust settings, not content
-
-
-def entry_bytes(entry: ContextEntry) -> bytes:
-    if entry.data is not None:
-        return entry.data
-    assert entry.source is not None
-    return entry.source.read_bytes()
+INIT_PREFIX = ".faasforge-init/"  # the benchmark copy init.sh scripts run in (removed before the build)
 
 
 def _file_digest(entry: ContextEntry) -> str:
@@ -32,11 +31,22 @@ def _file_digest(entry: ContextEntry) -> str:
 
 
 def context_hash(
-    entries: Iterable[ContextEntry], build_args: Mapping[str, str], base_image: str
+    entries: Iterable[ContextEntry],
+    build_args: Mapping[str, str],
+    base_image: str,
+    init_inputs: Iterable[ContextEntry] = (),
 ) -> str:
-    """sha256 over (path, exec bit, file sha256) of every hashed entry, build args, base image."""
+    """sha256 over (path, exec bit, file sha256) of every hashed entry, build args, base image.
+
+    ``init_inputs`` (paths relative to the benchmark) count as entries under ``INIT_PREFIX``,
+    where the staged copy holds them until the init scripts ran.
+    """
     digest = hashlib.sha256(HASH_SCHEME.encode())
-    for entry in sorted(entries, key=lambda e: e.relpath):
+    prefixed = [
+        ContextEntry(INIT_PREFIX + e.relpath, source=e.source, data=e.data, executable=e.executable)
+        for e in init_inputs
+    ]
+    for entry in sorted([*entries, *prefixed], key=lambda e: e.relpath):
         if entry.relpath.startswith(NOT_HASHED_PREFIX):
             continue
         line = f"{entry.relpath}\0{int(entry.executable)}\0{_file_digest(entry)}\n"

@@ -7,7 +7,8 @@ subprocess: ~75 MB of the CLI's ~180 MB peak, and ~1.9 s of imports (BENCHMARKS.
 And when the caller is killed (SIGKILL or SIGTERM), that uvicorn subprocess is left running,
 re-parented to init, for good.
 
-``local_prefect_server()`` starts the same server the same way: the same uvicorn command line,
+``local_prefect_server()`` starts the same server the same way (``faasforge.prefect_private``):
+the same uvicorn command line,
 the same environment (``PREFECT_UI_ENABLED=0``, ``PREFECT__SERVER_EPHEMERAL=1``,
 ``PREFECT__SERVER_FINAL=1`` and the current Prefect settings as variables), hence the same
 SQLite database under ``PREFECT_HOME``. But this process only needs ``prefect.settings``:
@@ -36,7 +37,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -50,6 +50,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from faasforge.errors import LocalServerError
+from faasforge.ports import free_port, port_free
+from faasforge.prefect_private import server_command, server_environment, swap_global_settings
 
 __all__ = ["LocalPrefectServer", "is_local_server", "local_prefect_server", "prefect_api"]
 
@@ -87,10 +89,9 @@ def local_prefect_server(
         startup_timeout = settings.server.ephemeral.startup_timeout_seconds
     timeout = float(startup_timeout)
     env = {
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # unless the caller's environment says otherwise
         **os.environ,
-        "PREFECT_UI_ENABLED": "0",
-        "PREFECT__SERVER_EPHEMERAL": "1",
-        "PREFECT__SERVER_FINAL": "1",
+        **server_environment(),
         **settings.to_environment_variables(exclude_unset=True),
     }
     log, log_path = _open_log(log_dir)
@@ -122,21 +123,13 @@ def prefect_api(api_url: str, updates: Mapping[Any, Any] | None = None) -> Itera
     task runners, faasforge's matrix pool). A thread started without a context (plain
     ``threading.Thread``) reads Prefect's process-global settings instead, and with no API URL
     there, Prefect would start its own ephemeral server after all; so the global settings are
-    swapped for the same duration too, where this Prefect version offers it.
+    swapped for the same duration too (``faasforge.prefect_private.swap_global_settings``).
     """
-    import prefect.context
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with temporary_settings(updates={**(updates or {}), PREFECT_API_URL: api_url}) as settings:
-        swap_global: Callable[[Any], contextlib.AbstractContextManager[None]] | None = getattr(
-            prefect.context, "_temporary_global_settings_context", None
-        )
-        if swap_global is None:
-            yield
-            return
-        current = prefect.context.get_settings_context()
-        with swap_global(prefect.context.SettingsContext(profile=current.profile, settings=settings)):
-            yield
+    with temporary_settings(updates={**(updates or {}), PREFECT_API_URL: api_url}) as settings, \
+            swap_global_settings(settings):
+        yield
 
 
 # --------------------------------------------------------------------------------------- start
@@ -158,47 +151,13 @@ def _open_log(log_dir: Path | None) -> tuple[BinaryIO, Path]:
         return os.fdopen(fd, "ab"), Path(temp)
 
 
-def _prefect_parent() -> str:
-    """The directory holding the ``prefect`` package (uvicorn's ``--app-dir``, as Prefect passes)."""
-    import prefect
-
-    return str(Path(prefect.__file__).parent.parent)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-def _command(port: int) -> list[str]:
-    return [
-        sys.executable, "-m", "uvicorn",
-        "--app-dir", _prefect_parent(),
-        "--factory", "prefect.server.api.server:create_app",
-        "--host", "127.0.0.1", "--port", str(port),
-        "--log-level", "error",
-        "--lifespan", "on",
-    ]
-
-
 def _start(
     env: dict[str, str], log: BinaryIO, log_path: Path, timeout: float
 ) -> tuple[subprocess.Popen[bytes], str]:
     deadline = time.monotonic() + timeout
     for attempt in range(1, PORT_ATTEMPTS + 1):
-        port = _free_port()
-        proc = _spawn(_command(port), env, log)
+        port = free_port()
+        proc = _spawn(server_command(port), env, log)
         api_url = f"http://127.0.0.1:{port}/api"
         try:
             healthy = _wait_healthy(proc, api_url, deadline)
@@ -211,7 +170,7 @@ def _start(
         code = _stop(proc)
         # Another process took the port between the probe and uvicorn's bind: try another one.
         # (uvicorn exits 3 on any start-up failure, so ask the port, not the exit code alone.)
-        if timed_out or code != PORT_IN_USE_EXIT_CODE or _port_free(port) or attempt == PORT_ATTEMPTS:
+        if timed_out or code != PORT_IN_USE_EXIT_CODE or port_free(port) or attempt == PORT_ATTEMPTS:
             raise LocalServerError(_failure(None if timed_out else code, timeout, log_path))
     raise AssertionError("unreachable")
 

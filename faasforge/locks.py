@@ -10,9 +10,12 @@ Plain core: no Prefect imports.
     leaves a stale lock behind. It covers the processes that share a ``$FAASFORGE_HOME`` on one
     host (docs/SCALING.md says what covers several hosts).
 
-``BuildSlots`` / ``engine_slots``
-    A bound on concurrent builds per Docker engine inside one process (every flow and thread of
-    it), whose limit may change while slots are held without breaking the count.
+``BuildSlots`` / ``build_slots``
+    A bound on concurrent builds, whose limit may change while slots are held without breaking
+    the count. ``build_slots(concurrency)`` picks the one a run's builds hold: with
+    ``$FAASFORGE_ENGINE_BUILDS`` set, the engine's slots shared by every run of this process
+    (``engine_slots``: one per ``DOCKER_HOST``, created on first use, never replaced or resized);
+    else slots of the run's own, as many as its ``concurrency``.
 """
 
 from __future__ import annotations
@@ -30,12 +33,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from faasforge.defaults import DEFAULT_CONCURRENCY
 from faasforge.errors import ImageLockTimeout
 from faasforge.settings import faasforge_home
 
 __all__ = [
     "BuildSlots",
     "ImageLockTimeout",
+    "build_slots",
     "engine_key",
     "engine_slots",
     "image_lock",
@@ -44,7 +49,6 @@ __all__ = [
 ]
 
 DEFAULT_LOCK_TIMEOUT = 3600.0
-DEFAULT_ENGINE_BUILDS = 2
 POLL_SECONDS = 0.2
 
 
@@ -134,9 +138,11 @@ def image_lock(
 
 
 class BuildSlots:
-    """A counting bound for threads; ``limit`` may change while slots are held."""
+    """A counting bound for threads; ``limit`` may change while slots are held. ``name`` says
+    whose slots they are in logs."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, name: str = "build slots") -> None:
+        self.name = name
         self._limit = max(1, int(limit))
         self._held = 0
         self._cond = threading.Condition()
@@ -195,5 +201,14 @@ def engine_slots(key: str | None = None) -> BuildSlots:
     with _slots_lock:
         slots = _slots.get(name)
         if slots is None:
-            slots = _slots[name] = BuildSlots(configured_engine_builds() or DEFAULT_ENGINE_BUILDS)
+            limit = configured_engine_builds() or DEFAULT_CONCURRENCY
+            slots = _slots[name] = BuildSlots(limit, f"engine {name}")
         return slots
+
+
+def build_slots(concurrency: int | None = None) -> BuildSlots:
+    """The slots the builds of one run hold: the engine's process-wide ones when
+    ``$FAASFORGE_ENGINE_BUILDS`` is set, else ``concurrency`` (default 2) of the run's own."""
+    if configured_engine_builds() is not None:
+        return engine_slots()
+    return BuildSlots(concurrency or DEFAULT_CONCURRENCY, f"engine {engine_key()}")

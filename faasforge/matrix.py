@@ -30,6 +30,7 @@ from typing import Any
 import tomllib
 
 from faasforge.benchmarks import find_benchmark, list_benchmarks, validate_name
+from faasforge.defaults import DEFAULT_CONCURRENCY
 from faasforge.errors import ConfigError, InvalidValue, UsageError
 from faasforge.model import ARCHITECTURES, ImageRequest
 from faasforge.systems import Systems
@@ -190,3 +191,8 @@ def load_matrix_file(path: Path, systems: Systems, benchmarks_dir: Path) -> tupl
         raise UsageError(f"matrix {str(path)!r} selects no benchmarks")
     matrix = expand(systems, benchmarks_dir, benchmarks, platforms, languages, architectures, include)
     return matrix, concurrency
+
+
+def choose_concurrency(given: int | None, from_file: int | None = None) -> int:
+    """Images at once: the one asked for, else the matrix file's ``concurrency``, else 2."""
+    return given or from_file or DEFAULT_CONCURRENCY

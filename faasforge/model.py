@@ -5,9 +5,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-Architecture = Literal["x64", "arm64"]
 ARCHITECTURES: tuple[str, ...] = ("x64", "arm64")
 DOCKER_PLATFORM = {"x64": "linux/amd64", "arm64": "linux/arm64"}
 ENGINE_ARCHITECTURE = {"x64": "amd64", "arm64": "arm64"}
@@ -83,6 +82,10 @@ class ContextPlan:
     base_image: str
     dockerfile_source: str
     content_hash: str
+    # SeBS's init.sh scripts (relative to the benchmark dir), run on the staged copy in order, and
+    # the benchmark files they run next to (hashed; never part of the image themselves).
+    init_scripts: tuple[str, ...] = ()
+    init_inputs: tuple[ContextEntry, ...] = ()
 
     @property
     def hash12(self) -> str:

@@ -18,13 +18,15 @@ def make_tag(
     content_hash: str,
     style: str = "hash",
     prefix: str | None = None,
-    sebs_version: str = "1.2.0",
+    sebs_version: str = "unknown",
 ) -> str:
     """The image tag for ``request``.
 
     ``hash``: ``function.{platform}.{benchmark}.{language}-{version}-{arch}-{hash12}``, so a tag in
     the registry means exactly this content is published. ``sebs``: SeBS's
-    ``function.{platform}.{benchmark}.{language}-{version}-{arch}[-{prefix}]-{sebs_version}``.
+    ``function.{platform}.{benchmark}.{language}-{version}-{arch}[-{prefix}]-{sebs_version}``, where
+    ``sebs_version`` is ``general.SeBS_version`` of the systems config in use (``unknown`` when it
+    names none, as SeBS itself does).
     """
     base = (
         f"function.{request.platform}.{request.benchmark}."

@@ -1,24 +1,30 @@
 """The per-image steps as plain functions: resolve → check → stage → build → push → record.
 
-Prefect tasks in ``tasks/`` wrap these one to one; ``faasforge plan`` calls the first two
-directly, with no Prefect and no side effects.
+``faasforge.runner`` runs them in order for an image or a matrix (``PlainSteps`` calls them as
+they are; ``faasforge.tasks.steps.PrefectSteps`` as Prefect tasks); ``faasforge plan`` calls the
+first two directly, with no Prefect and no side effects. What they need from outside comes in
+through a :class:`Workspace` (settings, systems config, catalog, a ``RegistrySource``) and an
+:class:`Engine` (``DockerEngine`` in the product, a fake in unit tests).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from faasforge import staging
 from faasforge.benchmarks import find_benchmark
 from faasforge.catalog import Catalog
-from faasforge.engine import build_image, check_base_images, check_emulation, expected_engine_arch
 from faasforge.errors import BuildFailed, FaasforgeError, RegistryUnreachable
 from faasforge.model import (
+    ENGINE_ARCHITECTURE,
     BuildResult,
+    ImageName,
     ImageRecord,
     ImageRequest,
     MatrixTriage,
@@ -27,56 +33,137 @@ from faasforge.model import (
     ResolvedImage,
     megabytes,
 )
-from faasforge.push import PushProgress, push_image
+from faasforge.push import PushProgress
+from faasforge.registry import PushRetry, Registry, RegistrySource
 from faasforge.settings import Settings
 from faasforge.systems import Systems
 
 if TYPE_CHECKING:
     import docker
 
-    from faasforge.registries.base import Registry
-    from faasforge.retry import RetryPolicy
-
 log = logging.getLogger("faasforge.pipeline")
+T = TypeVar("T")
+LineSink = Callable[[str], None]
 
 
 @dataclass
 class Workspace:
-    """Settings plus what is loaded once per run: systems config, registries, catalog."""
+    """Settings plus what is loaded once per run: systems config, registries, catalog.
+
+    Registries come from ``registries`` (the adapters, or an in-memory source in tests) and are
+    made once per platform; the catalog and the push retry policy once. Safe to share between
+    the threads of a matrix run.
+    """
 
     settings: Settings
     systems: Systems
-    _registries: dict[str, Registry] = field(default_factory=dict)
-    _catalog: Catalog | None = None
-    _retry: RetryPolicy | None = None
+    registries: RegistrySource
+    _made: dict[str, Registry] = field(default_factory=dict, repr=False)
+    _catalog: Catalog | None = field(default=None, repr=False)
+    _retry: PushRetry | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Workspace:
-        return cls(settings=settings, systems=Systems.load(settings.systems_config, settings.systems_overlay))
+    def from_settings(cls, settings: Settings, registries: RegistrySource) -> Workspace:
+        systems = Systems.load(settings.systems_config, settings.systems_overlay)
+        if settings.sebs_version is None:  # sebs-style tags name the systems config's SeBS version
+            settings = dataclasses.replace(settings, sebs_version=systems.sebs_version())
+        return cls(settings=settings, systems=systems, registries=registries)
 
     def registry(self, platform: str) -> Registry:
-        if platform not in self._registries:
-            from faasforge.registries import make_registry
-
-            self._registries[platform] = make_registry(platform, self.settings)
-        return self._registries[platform]
+        with self._lock:
+            if platform not in self._made:
+                self._made[platform] = self.registries.registry(platform, self.settings)
+            return self._made[platform]
 
     @property
     def catalog(self) -> Catalog:
-        if self._catalog is None:
-            self._catalog = Catalog(self.settings.catalog_path)
-        return self._catalog
+        with self._lock:
+            if self._catalog is None:
+                self._catalog = Catalog(self.settings.catalog_path)
+            return self._catalog
 
     @property
-    def retry(self) -> RetryPolicy:
-        """Attempts and back-off for pushes, the same as for registry calls: the registries
-        config's ``[retry]`` table, overridden by ``FAASFORGE_RETRY_ATTEMPTS`` and
-        ``FAASFORGE_RETRY_BACKOFF_SECONDS``."""
-        if self._retry is None:
-            from faasforge.registries.config import RegistriesConfig
+    def retry(self) -> PushRetry:
+        """Attempts and back-off for pushes, the same as for registry calls."""
+        with self._lock:
+            if self._retry is None:
+                self._retry = self.registries.push_retry(self.settings)
+            return self._retry
 
-            self._retry = RegistriesConfig.load(self.settings.registries_config).retry
-        return self._retry
+
+class Engine(Protocol):
+    """What the pipeline asks of a container engine."""
+
+    def build(
+        self, context_dir: Path, resolved: ResolvedImage, on_line: LineSink | None = None
+    ) -> BuildResult: ...
+
+    def push(
+        self, name: ImageName, registry: Registry, retry: PushRetry, progress: PushProgress | None = None
+    ) -> PushResult: ...
+
+    def has_image(self, image_uri: str) -> bool: ...
+
+
+class DockerEngine:
+    """The Docker engine of ``client``, or else a client from the environment for each call
+    (``DOCKER_HOST`` or the default socket), closed after it."""
+
+    def __init__(self, client: docker.DockerClient | None = None) -> None:
+        self.client = client
+
+    def _call(self, work: Callable[[docker.DockerClient], T]) -> T:
+        if self.client is not None:
+            return work(self.client)
+        from faasforge.engine import docker_client
+
+        client = docker_client()
+        try:
+            return work(client)
+        finally:
+            client.close()
+
+    def build(self, context_dir: Path, resolved: ResolvedImage, on_line: LineSink | None = None) -> BuildResult:
+        """Check emulation and base images, then build the staged context."""
+        from faasforge.engine import build_image, check_base_images, check_emulation
+
+        args = resolved.plan.build_args
+        arch = resolved.request.architecture
+
+        def build(client: docker.DockerClient) -> BuildResult:
+            check_emulation(client, arch)
+            r = resolved.request
+            check_base_images(
+                client, [args["BASE_IMAGE_BUILDER"], args["BASE_IMAGE"]],
+                for_what=f"{r.language} {r.version} ({r.platform} {r.architecture})",
+            )
+            return build_image(
+                client, context_dir, resolved.image_uri, arch, args, resolved.plan.content_hash, on_line=on_line
+            )
+
+        return self._call(build)
+
+    def push(
+        self, name: ImageName, registry: Registry, retry: PushRetry, progress: PushProgress | None = None
+    ) -> PushResult:
+        from faasforge.push import push_image
+        from faasforge.retry import RetryPolicy
+
+        policy = retry if isinstance(retry, RetryPolicy) else RetryPolicy(retry.attempts, retry.backoff_seconds)
+        return self._call(lambda client: push_image(
+            client,
+            name,
+            registry.push_credentials,
+            registry.invalidate_credentials,
+            progress=progress,
+            retry=policy,
+        ))
+
+    def has_image(self, image_uri: str) -> bool:
+        from faasforge.engine import image_exists
+
+        return self._call(lambda client: image_exists(client, image_uri))
 
 
 def resolve_image(request: ImageRequest, ws: Workspace) -> ResolvedImage:
@@ -93,6 +180,7 @@ def resolve_image(request: ImageRequest, ws: Workspace) -> ResolvedImage:
         base_image=base_image,
         builder_image=ws.systems.builder_image(request),
         base_repository=ws.systems.base_repository(),
+        deployment=ws.systems.deployment(request.platform, request.language),
     )
     return ResolvedImage(request=request, plan=plan, name=registry.registry_name(request, plan.content_hash))
 
@@ -154,56 +242,28 @@ def stage_context(resolved: ResolvedImage) -> Path:
 
 
 def build_staged(
-    client: docker.DockerClient,
-    context_dir: Path,
-    resolved: ResolvedImage,
-    on_line: Callable[[str], None] | None = None,
+    engine: Engine, context_dir: Path, resolved: ResolvedImage, on_line: LineSink | None = None
 ) -> BuildResult:
     """Build the staged context; verifies the image reports the requested architecture."""
-    arch = resolved.request.architecture
-    check_emulation(client, arch)
-    args = resolved.plan.build_args
-    r = resolved.request
-    check_base_images(
-        client, [args["BASE_IMAGE_BUILDER"], args["BASE_IMAGE"]],
-        for_what=f"{r.language} {r.version} ({r.platform} {r.architecture})",
-    )
-    result = build_image(
-        client,
-        context_dir,
-        resolved.image_uri,
-        arch,
-        resolved.plan.build_args,
-        resolved.plan.content_hash,
-        on_line=on_line,
-    )
-    if result.architecture and result.architecture != expected_engine_arch(arch):
+    result = engine.build(context_dir, resolved, on_line=on_line)
+    expected = ENGINE_ARCHITECTURE[resolved.request.architecture]
+    if result.architecture and result.architecture != expected:
         raise BuildFailed(
             resolved.image_uri,
-            f"image reports architecture {result.architecture!r}, expected "
-            f"{expected_engine_arch(arch)!r} (check the base image for {arch})",
+            f"image reports architecture {result.architecture!r}, expected {expected!r} "
+            f"(check the base image for {resolved.request.architecture})",
             [],
         )
     return result
 
 
 def push_built(
-    client: docker.DockerClient,
-    resolved: ResolvedImage,
-    ws: Workspace,
-    progress: PushProgress | None = None,
+    engine: Engine, resolved: ResolvedImage, ws: Workspace, progress: PushProgress | None = None
 ) -> PushResult:
     """Ensure the repository, push with progress, then read the compressed size from the manifest."""
     registry = ws.registry(resolved.request.platform)
     registry.ensure_repository(resolved.name)
-    pushed = push_image(
-        client,
-        resolved.name,
-        registry.push_credentials,
-        registry.invalidate_credentials,
-        progress=progress,
-        retry=ws.retry,
-    )
+    pushed = engine.push(resolved.name, registry, ws.retry, progress)
     remote = registry.describe_image(resolved.name)
     return PushResult(
         digest=remote.digest or pushed.digest,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from faasforge.errors import PushFailed, RegistryAuthError
@@ -16,7 +18,7 @@ from faasforge.retry import RetryPolicy, call_with_retries
 if TYPE_CHECKING:
     import docker
 
-    from faasforge.registries.base import PushCredentials
+    from faasforge.registry import PushCredentials
 
 log = logging.getLogger("faasforge.push")
 AUTH_MARKERS = ("unauthorized", "authentication required", "no basic auth credentials", "denied")
@@ -43,8 +45,8 @@ class QuietProgress:
 class RichPushProgress:
     """Rich progress bars, one per layer, shared by every push of a terminal session.
 
-    Start one around a run (``with RichPushProgress() as p: set_active_progress(p)``); pushes in
-    any thread then add their layers to it.
+    Start one around a run (``with RichPushProgress() as p, showing_pushes(p):``); the pushes of
+    that run, in any thread, add their layers to it.
     """
 
     def __init__(self) -> None:
@@ -100,18 +102,29 @@ class _ImageLayers:
         self.shared.update(self.image, layer_id, status, current, total)
 
 
-_active: RichPushProgress | None = None
+class PushDisplay(Protocol):
+    """Where the pushes of a run show their layers (``RichPushProgress`` on a terminal)."""
+
+    def for_image(self, image: str) -> PushProgress: ...
 
 
-def set_active_progress(progress: RichPushProgress | None) -> None:
-    """Make ``progress`` receive the layers of every push in this process (None: quiet)."""
-    global _active
-    _active = progress
+_display: contextvars.ContextVar[PushDisplay | None] = contextvars.ContextVar("faasforge_push_display", default=None)
 
 
-def active_progress(image: str = "") -> PushProgress:
-    """The terminal progress for ``image`` if one is active, else quiet logging."""
-    return _active.for_image(image) if _active is not None else QuietProgress()
+@contextmanager
+def showing_pushes(display: PushDisplay | None) -> Iterator[None]:
+    """Make ``display`` the push display of the runs started in this block (this context and the
+    threads that copy it); a flow reads it once (``push_display()``) and hands it to its steps."""
+    token = _display.set(display)
+    try:
+        yield
+    finally:
+        _display.reset(token)
+
+
+def push_display() -> PushDisplay | None:
+    """The display set by the enclosing ``showing_pushes`` block, if any."""
+    return _display.get()
 
 
 def terminal_progress_wanted() -> bool:

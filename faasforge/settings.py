@@ -76,6 +76,24 @@ def check_ca_bundle(path: Path) -> None:
         )
     _checked_bundles[key] = None
 
+DEFAULT_INIT_TIMEOUT_SECONDS = 600.0
+
+
+def init_timeout_seconds() -> float:
+    """How long a benchmark's init.sh may run: ``$FAASFORGE_INIT_TIMEOUT_SECONDS`` (default 600)."""
+    from faasforge.errors import InvalidValue
+
+    configured = os.environ.get("FAASFORGE_INIT_TIMEOUT_SECONDS")
+    if configured is None or not configured.strip():
+        return DEFAULT_INIT_TIMEOUT_SECONDS
+    try:
+        value = float(configured)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise InvalidValue("FAASFORGE_INIT_TIMEOUT_SECONDS", configured, "a positive number of seconds")
+    return value
+
 
 def registries_config_path() -> Path | None:
     """The registries config (docs/CLOUDS.md): ``$FAASFORGE_REGISTRIES_CONFIG``, else
@@ -104,9 +122,7 @@ class Settings:
     registry: str | None = None
     repository: str | None = None
     tag_style: str = "hash"
-    tag_prefix: str | None = None
-    sebs_version: str = "1.2.0"
-    force: bool = False
+    sebs_version: str | None = None  # None: general.SeBS_version of the systems config
     ca_bundle: Path | None = field(default_factory=build_ca_bundle)
     home: Path = field(default_factory=faasforge_home)
     registries_config: Path | None = field(default_factory=registries_config_path)

@@ -8,13 +8,24 @@ Shape (SeBS ``configs/systems.json``)::
 
 Older SeBS files map versions straight to images (``"base_images": {"3.8": "..."}``); those are
 read as x64-only.
+
+Each language may carry SeBS's ``deployment`` section, read as SeBS reads it::
+
+    "deployment": {"files": ["handler.py", "storage.py"],        # wrapper files the platform ships
+                   "packages": ["pkg==1.0"],                      # python: requirement lines
+                                                                  # nodejs: {"name": "version"}
+                   "module_packages": {"storage": ["minio"],      # per config.json module
+                                       "nosql": {"boto3": "x"}}}  # (python: a map's keys, as SeBS)
+
+``general.SeBS_version`` names the SeBS release the file matches (``--tag-style sebs``).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from faasforge.errors import ConfigError, InvalidValue
@@ -22,6 +33,42 @@ from faasforge.model import ARCHITECTURES, ImageRequest
 from faasforge.overlay import load_overlay, merge_patch
 
 NON_PLATFORM_KEYS = {"general"}
+UNKNOWN_SEBS_VERSION = "unknown"  # what SeBS itself uses when general.SeBS_version is absent
+# Languages whose ``packages`` are pip requirement lines; every other language's are a
+# name -> version map (Node.js, Java's Maven coordinates).
+LINE_PACKAGE_LANGUAGES = {"python"}
+
+
+@dataclass(frozen=True)
+class Packages:
+    """Dependencies a deployment adds: pip requirement lines, or name -> version pairs."""
+
+    lines: tuple[str, ...] = ()
+    versions: tuple[tuple[str, str], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.lines or self.versions)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """``{platform}.languages.{language}.deployment`` of a systems config.
+
+    ``files`` is None when the section (or its ``files`` key) is absent: then every wrapper
+    file goes in, as before deployment sections existed.
+    """
+
+    files: tuple[str, ...] | None = None
+    packages: Packages = Packages()
+    module_packages: Mapping[str, Packages] = field(default_factory=dict)
+
+    def packages_for(self, modules: tuple[str, ...] | list[str]) -> list[tuple[str, Packages]]:
+        """``packages`` then ``module_packages`` of each module, in the benchmark's order."""
+        found = [("packages", self.packages)]
+        for module in modules:
+            if module in self.module_packages:
+                found.append((f"module_packages.{module}", self.module_packages[module]))
+        return found
 
 
 def version_key(version: str) -> tuple[tuple[int, str], ...]:
@@ -58,7 +105,87 @@ class Systems:
         systems = cls(path=path, data=data)
         for platform in systems.platforms():
             systems._base_images(platform)  # validate shape early, one clear line
+            for language in systems._base_images(platform):
+                systems.deployment(platform, language)
+        systems.sebs_version()
         return systems
+
+    def _error(self, key: str, allowed: str, value: object) -> ConfigError:
+        return ConfigError(
+            f"systems config {str(self.path)!r}: {key} must be {allowed}; got {_describe(value)}"
+        )
+
+    def sebs_version(self) -> str:
+        """``general.SeBS_version`` (SeBS's own fallback, ``unknown``, when absent)."""
+        general = self.data.get("general", {})
+        if not isinstance(general, dict):
+            raise self._error("general", "an object", general)
+        version = general.get("SeBS_version", UNKNOWN_SEBS_VERSION)
+        if not isinstance(version, str) or not version.strip():
+            raise self._error("general.SeBS_version", "a version string such as \"1.2.1\"", version)
+        return version.strip()
+
+    def deployment(self, platform: str, language: str) -> Deployment:
+        """The language's ``deployment`` section, validated; an empty one when absent."""
+        spec = self.data[platform]["languages"].get(language)
+        key = f"{platform}.languages.{language}.deployment"
+        section = spec.get("deployment") if isinstance(spec, dict) else None
+        if section is None:
+            return Deployment()
+        if not isinstance(section, dict):
+            raise self._error(key, "an object with files, packages and module_packages", section)
+        files: tuple[str, ...] | None = None
+        if "files" in section:
+            raw = section["files"]
+            if not isinstance(raw, list) or not all(_is_relative_name(f) for f in raw):
+                raise self._error(
+                    f"{key}.files",
+                    "a list of wrapper file names relative to the wrappers directory (no '..', "
+                    "not absolute)",
+                    raw,
+                )
+            files = tuple(str(PurePosixPath(f)) for f in raw)
+        packages = self._packages(f"{key}.packages", language, section.get("packages"))
+        modules_raw = section.get("module_packages", {})
+        if modules_raw is None:
+            modules_raw = {}
+        if not isinstance(modules_raw, dict):
+            raise self._error(
+                f"{key}.module_packages", "an object mapping module names (storage, nosql) to packages",
+                modules_raw,
+            )
+        module_packages = {
+            str(module): self._packages(f"{key}.module_packages.{module}", language, value)
+            for module, value in modules_raw.items()
+        }
+        return Deployment(files=files, packages=packages, module_packages=module_packages)
+
+    def _packages(self, key: str, language: str, value: object) -> Packages:
+        """SeBS's shapes: python iterates the value (a list's items, a map's keys); Node.js and
+        Java read ``name -> version`` pairs (an empty list means none)."""
+        if value is None:
+            return Packages()
+        if language in LINE_PACKAGE_LANGUAGES:
+            if isinstance(value, dict):
+                value = list(value)
+            if not isinstance(value, list) or not all(
+                isinstance(v, str) and v.strip() and "\n" not in v for v in value
+            ):
+                raise self._error(
+                    key, 'a list of pip requirement strings (e.g. ["minio==7.2.0"]) or an object '
+                    "whose keys are package names", value,
+                )
+            return Packages(lines=tuple(v.strip() for v in value))
+        if isinstance(value, list) and not value:
+            return Packages()
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip()
+            for k, v in value.items()
+        ):
+            raise self._error(
+                key, 'an object mapping package names to versions (e.g. {"uuid": "3.4.0"})', value
+            )
+        return Packages(versions=tuple((k.strip(), v.strip()) for k, v in value.items()))
 
     def platforms(self) -> list[str]:
         return sorted(
@@ -165,3 +292,15 @@ class Systems:
         general = self.data.get("general", {})
         repo = general.get("docker_repository", "") if isinstance(general, dict) else ""
         return repo if isinstance(repo, str) else ""
+
+
+def _is_relative_name(value: object) -> bool:
+    if not isinstance(value, str) or not value.strip() or "\\" in value:
+        return False
+    path = PurePosixPath(value)
+    return not path.is_absolute() and ".." not in path.parts and str(path) != "."
+
+
+def _describe(value: object) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import cast
 from uuid import UUID
 
+from faasforge.errors import first_line
 from faasforge.model import ImageRecord, ImageRequest
 
 TABLE_COLUMNS = ("image", "uncompressed MB", "compressed MB", "rebuilt", "reason", "build s", "push s")
@@ -26,10 +27,9 @@ def image_rows(
             "push s": r.push_seconds,
         })
     for request, exc in failures or []:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         rows.append({
             "image": request.label, "uncompressed MB": None, "compressed MB": None,
-            "rebuilt": "FAILED", "reason": first[:300], "build s": None, "push s": None,
+            "rebuilt": "FAILED", "reason": first_line(exc, 300), "build s": None, "push s": None,
         })
     if fanned_out:  # built on workers: which work queue (build host) and child run did each
         extras = [r.extra for r in records] + [{} for _ in failures or []]
@@ -59,20 +59,21 @@ def publish_images_table(
 
 
 class MatrixProgress:
-    """A progress artifact updated as the images of a matrix finish."""
+    """A progress artifact updated as the images of a matrix finish, created at the first
+    ``advance`` (after the matrix was validated and checked)."""
 
     def __init__(self, total: int) -> None:
-        from prefect.artifacts import create_progress_artifact
-
         self.total = max(total, 1)
         self.done = 0
-        self.artifact_id = cast(UUID, create_progress_artifact(
-            progress=0.0, key="faasforge-matrix-progress", description=f"images done of {total}"
-        ))
+        self.artifact_id: UUID | None = None
 
     def advance(self, images: int = 1) -> None:
-        from prefect.artifacts import update_progress_artifact
+        from prefect.artifacts import create_progress_artifact, update_progress_artifact
 
+        if self.artifact_id is None:
+            self.artifact_id = cast(UUID, create_progress_artifact(
+                progress=0.0, key="faasforge-matrix-progress", description=f"images done of {self.total}"
+            ))
         if images <= 0:
             return
         self.done += images

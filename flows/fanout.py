@@ -7,9 +7,10 @@ result (result storage every worker and the matrix run can read: docs/SCALING.md
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from faasforge.errors import FanOutFailed
+from faasforge.errors import FanOutFailed, first_line
 from faasforge.model import ImageRecord, ImageRequest
 
 if TYPE_CHECKING:
@@ -37,12 +38,12 @@ def run_on_build_host(
     """Run ``deployment`` for one image on its architecture's queue and return its record.
 
     Blocks until the child run is final (or ``timeout`` s pass). ``common`` holds the flow
-    parameters every image shares (registry, repository, force, tag_style, ...).
+    parameters every image shares (``SharedParams.as_params()``: registry, repository, force, ...).
     """
     from prefect.deployments import run_deployment
 
     queue = queue_for(request.architecture, queues)
-    parameters = {**request.as_params(), **{k: v for k, v in common.items() if v is not None}}
+    parameters = {**request.as_params(), **common}
     run = cast("FlowRun", run_deployment(
         name=deployment,
         parameters=parameters,
@@ -60,7 +61,7 @@ def run_on_build_host(
             f"(state {name}); is a worker polling {queue!r}?"
         )
     if not state.is_completed():
-        message = (state.message or "").splitlines()[0] if state.message else ""
+        message = first_line(state.message)
         raise FanOutFailed(f"run {run.name} on work queue {queue!r} ended {state.name}: {message}")
     record = state.result()
     if not isinstance(record, ImageRecord):
@@ -69,3 +70,14 @@ def run_on_build_host(
             "(is the deployment's flow build-image?)"
         )
     return record.replace(extra={**record.extra, "flow_run": run.name, "work_queue": queue})
+
+
+def fan_out_runner(
+    common: dict[str, Any], deployment: str, queues: dict[str, str] | None, timeout: float
+) -> Callable[[ImageRequest], ImageRecord]:
+    """``run_on_build_host`` with these settings, for ``faasforge.runner.run_matrix(run_one=...)``."""
+
+    def run_one(request: ImageRequest) -> ImageRecord:
+        return run_on_build_host(request, common, deployment=deployment, queues=queues, timeout=timeout)
+
+    return run_one

@@ -1,4 +1,5 @@
-"""The scheduled rebuild: a TOML matrix (or an explicit list of images) through ``build_images``.
+"""The scheduled rebuild: a TOML matrix (or an explicit list of images), run as ``build_images``
+runs one (``flows.build.build_matrix``), in this flow run.
 
 Deployed as ``nightly-matrix`` (prefect.yaml). With ``fan_out`` each image runs as a
 ``build-image`` deployment run on the work queue of its architecture, so x64 and arm64 build
@@ -9,13 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from faasforge.flows.build import TagStyle, build_images
-from faasforge.flows.fanout import DEFAULT_DEPLOYMENT, DEFAULT_TIMEOUT_SECONDS
-from faasforge.flows.workspace import make_workspace
+from faasforge.flows.build import build_matrix
+from faasforge.flows.fanout import DEFAULT_DEPLOYMENT, DEFAULT_TIMEOUT_SECONDS, fan_out_runner
+from faasforge.flows.params import SharedParams, TagStyle
 from prefect import flow, get_run_logger
 
 from faasforge.errors import ConfigError
-from faasforge.matrix import load_matrix_file
+from faasforge.matrix import choose_concurrency, load_matrix_file
 from faasforge.model import ImageRecord
 from faasforge.resources import config_dir
 
@@ -54,6 +55,7 @@ def nightly_matrix(
     tag_style: TagStyle = "hash",
     benchmarks_dir: str | None = None,
     systems_config: str | None = None,
+    registries_config: str | None = None,
     concurrency: int | None = None,
     fan_out: bool = False,
     deployment: str = DEFAULT_DEPLOYMENT,
@@ -66,29 +68,16 @@ def nightly_matrix(
     ``fan_out``: hand each image to the worker of its architecture's queue (``work_queues``).
     """
     logger = get_run_logger()
+    shared = SharedParams(registry, repository, force, tag_style, benchmarks_dir, systems_config, registries_config)
     file_concurrency: int | None = None
     if not images:
-        ws = make_workspace(registry, repository, tag_style, benchmarks_dir, systems_config)
+        ws = shared.workspace()
         path = resolve_matrix_file(matrix_file)
         matrix, file_concurrency = load_matrix_file(path, ws.systems, ws.settings.benchmarks_dir)
         for request, reason in matrix.excluded:
             logger.info("left out %s: %s", request.label, reason)
         images = [r.as_params() for r in matrix.requests]
         logger.info("matrix %s: %d images", path, len(images))
-    # Called as a plain function: the table, progress and child runs belong to this run.
-    records: list[ImageRecord] = build_images.fn(
-        images=images,
-        registry=registry,
-        repository=repository,
-        force=force,
-        tag_style=tag_style,
-        benchmarks_dir=benchmarks_dir,
-        systems_config=systems_config,
-        concurrency=concurrency or file_concurrency or 2,
-        fan_out=fan_out,
-        deployment=deployment,
-        work_queues=work_queues,
-        fan_out_timeout=fan_out_timeout,
-    )
-    return records
-
+    fan_out_to = fan_out_runner(shared.as_params(), deployment, work_queues, fan_out_timeout) if fan_out else None
+    # In this flow run: the table, progress and child runs belong to it.
+    return build_matrix(images, shared, choose_concurrency(concurrency, file_concurrency), fan_out_to)

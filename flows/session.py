@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -35,7 +34,6 @@ def flow_session() -> Iterator[LocalPrefectServer | None]:
     with this process, and Prefect 3.9's heartbeat thread sleeps in 1-second steps that it joins at
     the end of every flow run (~1 s per ``build_image`` call; BENCHMARKS.md, scenario 3).
     """
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     import prefect.settings as ps
 
     if ps.PREFECT_API_URL.value() or not ps.get_current_settings().server.ephemeral.enabled:

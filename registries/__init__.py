@@ -9,19 +9,25 @@
     azure      registries.acr  Azure Container Registry (azure-containerregistry, azure-identity)
 
 Each reads its table of the registries config (registries.config, docs/CLOUDS.md).
+``ADAPTERS_SOURCE`` hands this table to a core ``Workspace`` (``faasforge.registry.RegistrySource``);
+``open_workspace(settings)`` is the usual way to get one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from faasforge.registries.base import NamingOptions, Registry
-from faasforge.registries.config import RegistriesConfig
+from faasforge.registries.config import RegistriesConfig, RetryPolicy
 
 from faasforge.errors import ConfigError, InvalidValue
 from faasforge.settings import DEFAULT_LOCAL_REGISTRY, Settings
 
-__all__ = ["ADAPTERS", "make_registry"]
+if TYPE_CHECKING:
+    from faasforge.pipeline import Workspace
+
+__all__ = ["ADAPTERS", "ADAPTERS_SOURCE", "AdapterSource", "make_registry", "open_workspace"]
 
 Factory = Callable[[Settings, NamingOptions, RegistriesConfig], Registry]
 OPENWHISK_REPOSITORY = "serverless-benchmarks"  # SeBS pushes to <user>/serverless-benchmarks:<tag>
@@ -100,9 +106,36 @@ ADAPTERS: dict[str, Factory] = {
 def make_registry(platform: str, settings: Settings) -> Registry:
     """The adapter for ``platform``, configured from settings, the registries config and the
     environment."""
-    naming = NamingOptions(settings.tag_style, settings.tag_prefix, settings.sebs_version)
+    sebs_version = settings.sebs_version
+    if sebs_version is None:
+        from faasforge.systems import Systems
+
+        sebs_version = Systems.load(settings.systems_config).sebs_version()
+    naming = NamingOptions(tag_style=settings.tag_style, sebs_version=sebs_version)
     try:
         factory = ADAPTERS[platform]
     except KeyError:
         raise InvalidValue("platform (no registry adapter)", platform, ADAPTERS) from None
     return factory(settings, naming, RegistriesConfig.load(settings.registries_config))
+
+
+class AdapterSource:
+    """The adapter table as a Workspace's registry source (``faasforge.registry.RegistrySource``)."""
+
+    def registry(self, platform: str, settings: Settings) -> Registry:
+        return make_registry(platform, settings)
+
+    def push_retry(self, settings: Settings) -> RetryPolicy:
+        """The registries config's ``[retry]`` table, overridden by ``FAASFORGE_RETRY_ATTEMPTS``
+        and ``FAASFORGE_RETRY_BACKOFF_SECONDS``: pushes retry as registry calls do."""
+        return RegistriesConfig.load(settings.registries_config).retry
+
+
+ADAPTERS_SOURCE = AdapterSource()
+
+
+def open_workspace(settings: Settings) -> Workspace:
+    """A Workspace whose registries are the adapters of this table."""
+    from faasforge.pipeline import Workspace
+
+    return Workspace.from_settings(settings, ADAPTERS_SOURCE)

@@ -201,7 +201,7 @@ class AcrRegistry(CloudRegistry):
                     credential=self._entra_credential(),
                     audience=self.audience,
                     connection_verify=self.verify,
-                    retry_total=0,  # registries.retry does it
+                    retry_total=0,  # faasforge.retry does it
                     connection_timeout=self.retry.timeout_seconds,
                     read_timeout=self.retry.timeout_seconds,
                 )

@@ -217,7 +217,7 @@ class EcrRegistry(CloudRegistry):
                 from botocore.config import Config
 
                 config = Config(
-                    retries={"total_max_attempts": 1, "mode": "standard"},  # registries.retry does it
+                    retries={"total_max_attempts": 1, "mode": "standard"},  # faasforge.retry does it
                     connect_timeout=self.retry.timeout_seconds,
                     read_timeout=self.retry.timeout_seconds,
                     user_agent_extra="faasforge",

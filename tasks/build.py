@@ -1,6 +1,6 @@
 """Task: build the staged context. Cached by platform, benchmark, language, version,
-architecture and content hash, so a rerun of unchanged code shows as Cached in the UI; the flow
-refreshes the cache when the engine no longer holds the image."""
+architecture and content hash, so a rerun of unchanged code shows as Cached in the UI;
+``faasforge.tasks.steps`` refreshes the cache when the engine no longer holds the image."""
 
 from __future__ import annotations
 
@@ -8,14 +8,13 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from faasforge.tasks.naming import image_run_name
+from faasforge.tasks.runnames import image_run_name
 from prefect import get_run_logger, task
 from prefect.context import TaskRunContext
 
-from faasforge.engine import docker_client
 from faasforge.errors import BuildFailed
 from faasforge.model import BuildResult, ResolvedImage
-from faasforge.pipeline import build_staged
+from faasforge.pipeline import Engine, build_staged
 
 
 def build_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
@@ -30,22 +29,20 @@ def build_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
 
 
 @task(
-    name="build-image",
+    name="build-context",
     task_run_name=image_run_name("build"),
     cache_key_fn=build_cache_key,
     persist_result=True,
 )
-def build_task(resolved: ResolvedImage, context_dir: Path) -> BuildResult:
+def build_task(resolved: ResolvedImage, context_dir: Path, engine: Engine) -> BuildResult:
+    """Build the staged context into the image (the flow's ``build-image`` is the whole image)."""
     logger = get_run_logger()
-    client = docker_client()
     try:
-        result = build_staged(client, context_dir, resolved, on_line=logger.debug)
+        result = build_staged(engine, context_dir, resolved, on_line=logger.debug)
     except BuildFailed as exc:
         logger.error("build of %s failed: %s\n%s", resolved.image_uri, exc.reason, "\n".join(exc.log_tail))
         _failure_artifact(resolved, exc)
         raise
-    finally:
-        client.close()
     logger.info(
         "built %s (%s, %.1f MB) in %.1fs",
         resolved.image_uri, result.architecture, result.size_bytes / 1e6, result.seconds,

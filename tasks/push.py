@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from faasforge.tasks.naming import image_run_name
+from faasforge.tasks.runnames import image_run_name
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from faasforge.engine import docker_client
 from faasforge.model import PushResult, ResolvedImage
-from faasforge.pipeline import Workspace, push_built
-from faasforge.push import active_progress
+from faasforge.pipeline import Engine, Workspace, push_built
+from faasforge.push import PushProgress
 
 
 @task(name="push-image", task_run_name=image_run_name("push"), cache_policy=NO_CACHE)
-def push_task(resolved: ResolvedImage, ws: Workspace) -> PushResult:
-    client = docker_client()
-    try:
-        result = push_built(client, resolved, ws, progress=active_progress(resolved.request.short_label))
-    finally:
-        client.close()
+def push_task(
+    resolved: ResolvedImage, ws: Workspace, engine: Engine, progress: PushProgress | None = None
+) -> PushResult:
+    result = push_built(engine, resolved, ws, progress)
     get_run_logger().info(
         "pushed %s@%s (%s MB compressed) in %.1fs",
         resolved.image_uri, result.digest,

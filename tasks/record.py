@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from faasforge.tasks.naming import image_run_name
+from faasforge.tasks.runnames import image_run_name
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 

@@ -4,30 +4,22 @@ record the ones the registry already holds. One task run each, however large the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
 
+from faasforge.tasks.runnames import count_run_name
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.tasks import TaskRunNameCallbackWithParameters
 
 from faasforge.model import ImageRecord, ImageRequest, MatrixTriage, RegistryDecision, ResolvedImage
 from faasforge.pipeline import Workspace, record_image, triage_images
 
 
-def _count_name(verb: str, key: str) -> TaskRunNameCallbackWithParameters:
-    def name(parameters: dict[str, Any]) -> str:  # the arguments, unwrapped from opaque(...)
-        return f"{verb} {len(parameters.get(key) or ())} images"
-
-    return cast(TaskRunNameCallbackWithParameters, name)  # Prefect tells it by the name `parameters`
-
-
-@task(name="check-registry-matrix", task_run_name=_count_name("check", "requests"), cache_policy=NO_CACHE)
+@task(name="check-registry-matrix", task_run_name=count_run_name("check", "requests"), cache_policy=NO_CACHE)
 def triage_task(requests: Sequence[ImageRequest], ws: Workspace, force: bool = False) -> MatrixTriage:
     """Which images of the matrix the registry already holds (never cached)."""
     return triage_images(requests, ws, force=force)
 
 
-@task(name="record-skipped", task_run_name=_count_name("record", "skipped"), cache_policy=NO_CACHE)
+@task(name="record-skipped", task_run_name=count_run_name("record", "skipped"), cache_policy=NO_CACHE)
 def record_skipped_task(
     skipped: Sequence[tuple[ResolvedImage, RegistryDecision]], ws: Workspace
 ) -> list[ImageRecord]:

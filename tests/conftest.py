@@ -16,6 +16,9 @@ import pytest
 _PREFECT_HOME = tempfile.mkdtemp(prefix="faasforge-test-prefect-")
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# The local Prefect server takes 8-16 s to answer on an idle 2-core machine and over 20 s (Prefect's
+# default limit) while builds load it: the suite waits longer rather than failing at random.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
 # Tests log through Prefect's loggers outside flow runs too (e.g. the console-rule tests).
 os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
@@ -106,3 +109,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     import logging
 
     logging.raiseExceptions = False
+
+
+@pytest.fixture(scope="session")
+def moto_storage() -> Iterator[object]:
+    """One moto server on 127.0.0.1 for S3 and DynamoDB (tests/fakes/moto.py)."""
+    from tests.fakes.moto import MotoStorage
+
+    server = MotoStorage().start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,19 +1,95 @@
-"""Small helpers shared by tests: registry queries, tree hashes."""
+"""Small helpers shared by tests: the one way to run the CLI, registry queries, tree hashes."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
+from faasforge.registries.oci import MANIFEST_ACCEPT as ACCEPT  # what faasforge asks registries for
 
-ACCEPT = ", ".join([
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-])
+__all__ = [
+    "ACCEPT", "FAASFORGE", "CliResult", "cli_environment", "delete_from_registry", "registry_digest", "registry_tags",
+    "run_cli", "tree_fingerprint",
+]
+
+FAASFORGE = [sys.executable, "-m", "faasforge"]  # the command as this interpreter runs it
+ISOLATED_PREFIXES = ("PREFECT_API", "FAASFORGE_")
+
+
+# -- the CLI, as a user runs it, in homes of its own -------------------------------------------------
+
+
+@dataclass
+class CliResult:
+    """A finished command: what it printed and how it exited (``CompletedProcess``'s fields)."""
+
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def lines(self) -> list[str]:
+        return self.stderr.strip().splitlines()
+
+    @property
+    def error_line(self) -> str:
+        errors = [ln for ln in self.lines if ln.startswith("faasforge: error: ")]
+        return errors[0] if errors else (self.lines[-1] if self.lines else "")
+
+    def summary(self) -> str:
+        return f"exit {self.returncode}: {self.error_line}" if self.returncode else "exit 0"
+
+    def records(self) -> list[dict[str, Any]]:
+        """The ``--json`` output of a command that must have succeeded."""
+        assert self.returncode == 0, self.stderr[-3000:]
+        records: list[dict[str, Any]] = json.loads(self.stdout)
+        return records
+
+
+def cli_environment(workdir: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default os.environ) without Prefect API and faasforge settings, with faasforge's
+    home, staging directory and Prefect's home under ``workdir``."""
+    source = os.environ if base is None else base
+    env = {k: v for k, v in source.items() if not k.startswith(ISOLATED_PREFIXES)}
+    if source.get("FAASFORGE_SYSTEMS_OVERLAY"):  # the base images scripts/services.sh provided
+        env["FAASFORGE_SYSTEMS_OVERLAY"] = source["FAASFORGE_SYSTEMS_OVERLAY"]
+    env.update(
+        FAASFORGE_HOME=str(workdir / "faasforge-home"),
+        FAASFORGE_STAGING_DIR=str(workdir / "staging"),
+        PREFECT_HOME=str(workdir / "prefect-home"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+    )
+    return env
+
+
+def run_cli(
+    args: Sequence[str],
+    env: Mapping[str, str],
+    cwd: Path,
+    timeout: float = 300,
+    command: Sequence[str] = tuple(FAASFORGE),
+) -> CliResult:
+    """Run ``command args`` (default ``python -m faasforge``) in ``cwd`` with exactly ``env``."""
+    argv = [*command, *args]
+    started = time.monotonic()
+    done = subprocess.run(
+        argv, env=dict(env), cwd=cwd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+    )
+    return CliResult(argv, done.returncode, done.stdout, done.stderr, time.monotonic() - started)
+
+
+# -- registries and trees --------------------------------------------------------------------------
 
 
 def registry_digest(image_uri: str) -> str | None:

@@ -18,8 +18,6 @@ import base64
 import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -27,27 +25,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from faasforge.registries import open_workspace
 from faasforge.registries.acr import ACR_TOKEN_USER
 
 from faasforge.catalog import Catalog
 from faasforge.model import ImageRecord, ImageRequest, RegistryDecision, ResolvedImage
-from faasforge.pipeline import (
-    Workspace,
-    build_staged,
-    check_registry,
-    push_built,
-    record_image,
-    resolve_image,
-    stage_context,
-)
+from faasforge.pipeline import DockerEngine, Workspace, resolve_image
+from faasforge.ports import free_port
+from faasforge.runner import PlainSteps, run_image
 from faasforge.settings import Settings
-from faasforge.staging import remove_context
+from tests import helpers
 from tests.conftest import ROOT, services_required
 from tests.fakes.acr import FakeAcr, FakeManagedIdentity, jwt_shaped
 from tests.fakes.distribution import DistributionRegistry
 from tests.fakes.gar import FakeArtifactRegistry
-from tests.fakes.server import FakeServer, free_port
+from tests.fakes.server import FakeServer
 from tests.fakes.tls import private_pem, rsa_key, self_signed
+from tests.helpers import CliResult, cli_environment
 
 FAST_RETRY = {"attempts": 3, "backoff_seconds": 0.05, "timeout_seconds": 5}
 MOTO_ACCOUNT = "123456789012"
@@ -334,11 +328,11 @@ def openwhisk_cloud(tmp_path_factory: pytest.TempPathFactory, secrets: Secrets) 
         data_plane.stop()
 
 
-# -- driving the pipeline through its plain functions -----------------------------------------------
+# -- driving the pipeline through the runner, with its plain steps -----------------------------------
 
 
 def workspace(systems: Path, config: Path, **settings: object) -> Workspace:
-    return Workspace.from_settings(Settings(systems_config=systems, registries_config=config, **settings))  # type: ignore[arg-type]
+    return open_workspace(Settings(systems_config=systems, registries_config=config, **settings))  # type: ignore[arg-type]
 
 
 @dataclass
@@ -349,17 +343,10 @@ class Published:
 
 
 def publish(ws: Workspace, request: ImageRequest, engine: object) -> Published:
-    """resolve → check → stage → build → push → record, as the flow does, without Prefect."""
-    resolved = resolve_image(request, ws)
-    decision = check_registry(resolved, ws)
-    assert decision.build, decision.reason
-    context = stage_context(resolved)
-    try:
-        build = build_staged(engine, context, resolved)  # type: ignore[arg-type]
-    finally:
-        remove_context(context)
-    push = push_built(engine, resolved, ws)  # type: ignore[arg-type]
-    return Published(resolved, decision, record_image(resolved, decision, ws, build, push))
+    """resolve → check → stage → build → push → record: the flows' runner, with plain steps."""
+    record = run_image(request, ws, PlainSteps(DockerEngine(engine)))  # type: ignore[arg-type]
+    assert record.rebuilt, record.reason
+    return Published(resolve_image(request, ws), RegistryDecision(True, record.reason), record)
 
 
 def catalog_rows(ws: Workspace) -> list[ImageRecord]:
@@ -377,25 +364,20 @@ def split_uri(image_uri: str) -> tuple[str, str, str]:
 
 @dataclass
 class CliRun:
-    result: subprocess.CompletedProcess[str]
-    seconds: float
+    result: CliResult
     prefect_home: Path
     faasforge_home: Path
 
+    @property
+    def seconds(self) -> float:
+        return self.result.seconds
+
     def records(self) -> list[dict[str, object]]:
-        assert self.result.returncode == 0, self.result.stderr[-3000:]
-        return json.loads(self.result.stdout)
+        return self.result.records()
 
 
 def run_cli(args: list[str], env: dict[str, str], workdir: Path, timeout: float = 300) -> CliRun:
-    prefect_home, home = workdir / "prefect-home", workdir / "faasforge-home"
-    full = clean_environ() | env | {
-        "PREFECT_HOME": str(prefect_home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "FAASFORGE_HOME": str(home), "FAASFORGE_STAGING_DIR": str(workdir / "staging"),
-    }
-    started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "faasforge", *args], env=full, cwd=ROOT, capture_output=True,
-        text=True, timeout=timeout,
-    )
-    return CliRun(result, time.monotonic() - started, prefect_home, home)
+    """The CLI (tests.helpers.run_cli) with only the cloud settings in ``env``."""
+    full = cli_environment(workdir, clean_environ()) | env
+    result = helpers.run_cli(args, full, cwd=ROOT, timeout=timeout)
+    return CliRun(result, workdir / "prefect-home", workdir / "faasforge-home")

@@ -4,7 +4,6 @@ exchange; pushes to a real registry."""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import statistics
@@ -13,10 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from faasforge.registries.acr import ACR_TOKEN_USER
 
 from faasforge.errors import RegistryAuthError, RegistryUnreachable, UsageError
-from faasforge.pipeline import check_registry, record_image, resolve_image
+from faasforge.pipeline import check_registry, resolve_image
 from tests.cloud.conftest import (
     Cloud,
     Secrets,
@@ -31,38 +29,6 @@ from tests.fakes.acr import FakeManagedIdentity
 from tests.fakes.server import Blackhole, FakeServer
 
 pytestmark = [pytest.mark.docker]
-
-
-def test_absent_then_built_pushed_with_an_exchanged_token_and_present(
-    azure_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], docker_engine: object,
-    base_image: str, tmp_path: Path, secrets: Secrets, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str],
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    cloud_env(azure_cloud.env)
-    resources_id = unique()
-    ws = workspace(cloud_systems, azure_cloud.config(tmp_path, resources_id=resources_id))
-    request = request_for("azure")
-    api = azure_cloud.extras["api"]
-    exchanges = api.count("POST", "/oauth2/exchange")  # type: ignore[attr-defined]
-
-    published = publish(ws, request, docker_engine)
-
-    host, repository, tag = split_uri(published.record.image_uri)
-    assert (host, repository) == (azure_cloud.data_plane.host, f"sebs-benchmarks-{resources_id}")
-    served = azure_cloud.data_plane.head(repository, tag)
-    assert served is not None and published.record.digest == served[0]
-    assert api.count("POST", "/oauth2/exchange") > exchanges  # type: ignore[attr-defined]
-    credentials = ws.registry("azure").push_credentials()
-    assert credentials is not None and credentials.username == ACR_TOKEN_USER
-    assert credentials.expires_at and credentials.expires_at > time.time() + 3600  # the JWT's exp
-
-    decision = check_registry(resolve_image(request, ws), ws)  # GET /acr/v1/{repo}/_tags/{tag}
-    assert not decision.build and decision.remote is not None and decision.remote.digest == served[0]
-    skipped = record_image(published.resolved, decision, ws)
-    assert (skipped.rebuilt, skipped.digest, skipped.compressed_mb) == (False, served[0], published.record.compressed_mb)
-
-    out = capsys.readouterr()
-    secrets.assert_absent(out.out, out.err, caplog.text, [repr(r) + json.dumps(r.to_json()) for r in catalog_rows(ws)])
 
 
 def test_admin_user_from_environment_variables_the_config_names(

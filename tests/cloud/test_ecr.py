@@ -14,7 +14,7 @@ import requests
 from faasforge.registries.ecr import EcrRegistry
 
 from faasforge.errors import RegistryAuthError, RegistryUnreachable
-from faasforge.pipeline import check_registry, record_image, resolve_image
+from faasforge.pipeline import check_registry, resolve_image
 from tests.cloud.conftest import (
     MOTO_ACCOUNT,
     MOTO_ECR_PASSWORD,
@@ -23,7 +23,6 @@ from tests.cloud.conftest import (
     assert_tree_clean,
     catalog_rows,
     mirror_to_ecr_api,
-    moto_client,
     publish,
     request_for,
     run_cli,
@@ -35,46 +34,6 @@ from tests.cloud.conftest import (
 from tests.fakes.server import Blackhole, CountingProxy, FakeServer
 
 pytestmark = [pytest.mark.docker]
-
-
-def test_absent_then_built_pushed_and_present_with_the_registry_digest(
-    aws_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], docker_engine: object,
-    base_image: str, tmp_path: Path, secrets: Secrets, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str],
-) -> None:
-    caplog.set_level(logging.DEBUG)  # botocore's wire logs too: they must not show the token
-    cloud_env(aws_cloud.env)
-    resources_id = unique()
-    ws = workspace(cloud_systems, aws_cloud.config(tmp_path, resources_id=resources_id))
-    request = request_for("aws")
-
-    published = publish(ws, request, docker_engine)
-
-    host, repository, tag = split_uri(published.record.image_uri)
-    assert (host, repository) == (aws_cloud.data_plane.host, f"sebs-benchmarks-{resources_id}")
-    assert tag.startswith("function.aws.010.sleep.python-3.11-x64-")
-    assert published.decision.reason == "content not in registry"
-    served = aws_cloud.data_plane.head(repository, tag)
-    assert served is not None and published.record.digest == served[0]
-    assert published.record.compressed_mb and published.record.size_mb
-    assert published.record.compressed_mb < published.record.size_mb
-    ecr = moto_client(aws_cloud)
-    repositories = ecr.describe_repositories()["repositories"]  # type: ignore[attr-defined]
-    assert repository in {r["repositoryName"] for r in repositories}  # created when missing
-
-    # Real ECR learns of the tag from the push itself; moto has no /v2/, so the test registers it.
-    mirror_to_ecr_api(aws_cloud, repository, tag)
-    again = resolve_image(request, ws)
-    assert again.image_uri == published.record.image_uri
-    decision = check_registry(again, ws)
-    assert not decision.build and decision.remote is not None
-    assert decision.remote.digest == published.record.digest
-    skipped = record_image(again, decision, ws)
-    assert (skipped.rebuilt, skipped.digest, skipped.compressed_mb) == (False, served[0], published.record.compressed_mb)
-
-    out = capsys.readouterr()
-    rows = [repr(r) + repr(r.to_json()) for r in catalog_rows(ws)]
-    assert len(rows) == 1
-    secrets.assert_absent(out.out, out.err, caplog.text, rows, [str(published)])
 
 
 def test_existence_check_latency_against_moto(

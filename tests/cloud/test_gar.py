@@ -13,16 +13,14 @@ from pathlib import Path
 import pytest
 
 from faasforge.errors import RegistryAuthError, RegistryUnreachable, UsageError
-from faasforge.pipeline import check_registry, record_image, resolve_image
+from faasforge.pipeline import check_registry, resolve_image
 from tests.cloud.conftest import (
     GCP_PROJECT,
     Cloud,
     Secrets,
     catalog_rows,
-    publish,
     request_for,
     run_cli,
-    split_uri,
     unique,
     workspace,
 )
@@ -30,41 +28,6 @@ from tests.fakes.server import Blackhole
 from tests.fakes.tls import private_pem, rsa_key
 
 pytestmark = [pytest.mark.docker]
-
-
-def test_absent_then_repository_created_built_pushed_and_present(
-    gcp_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], docker_engine: object,
-    base_image: str, tmp_path: Path, secrets: Secrets, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str],
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    cloud_env(gcp_cloud.env)
-    resources_id = unique()
-    ws = workspace(cloud_systems, gcp_cloud.config(tmp_path, resources_id=resources_id))
-    request = request_for("gcp")
-
-    published = publish(ws, request, docker_engine)
-
-    host, repository, tag = split_uri(published.record.image_uri)
-    # {region}-docker.pkg.dev/{project}/{repository}/{benchmark}, the host overridden to the data plane
-    assert (host, repository) == (gcp_cloud.data_plane.host, f"{GCP_PROJECT}/sebs-benchmarks-{resources_id}/010.sleep")
-    served = gcp_cloud.data_plane.head(repository, tag)
-    assert served is not None and published.record.digest == served[0]
-    fake = gcp_cloud.extras["fake"]
-    name = f"projects/{GCP_PROJECT}/locations/us-central1/repositories/sebs-benchmarks-{resources_id}"
-    assert fake.repositories[name]["format"] == "DOCKER"  # type: ignore[attr-defined]
-    server = gcp_cloud.extras["server"]
-    assert server.count("GET", "/operations/") >= 1  # waited for the create operation  # type: ignore[attr-defined]
-
-    decision = check_registry(resolve_image(request, ws), ws)  # the fake asks the real registry
-    assert not decision.build and decision.remote is not None and decision.remote.digest == served[0]
-    skipped = record_image(published.resolved, decision, ws)
-    assert (skipped.rebuilt, skipped.digest, skipped.compressed_mb) == (False, served[0], published.record.compressed_mb)
-
-    listed = ws.registry("gcp")._api().list_docker_images(parent=name)  # type: ignore[attr-defined]
-    assert [(i.uri.rsplit("@", 1)[1], list(i.tags)) for i in listed] == [(served[0], [tag])]
-
-    out = capsys.readouterr()
-    secrets.assert_absent(out.out, out.err, caplog.text, [repr(r) + json.dumps(r.to_json()) for r in catalog_rows(ws)])
 
 
 def test_arm64_is_refused_with_a_clear_line(

@@ -35,25 +35,6 @@ from tests.helpers import ACCEPT
 pytestmark = [pytest.mark.docker]
 
 
-def test_absent_then_built_pushed_and_present(
-    openwhisk_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], docker_engine: object,
-    base_image: str, tmp_path: Path, secrets: Secrets, caplog: pytest.LogCaptureFixture,
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    cloud_env(openwhisk_cloud.env)
-    repository = unique("functions-")
-    ws = workspace(cloud_systems, openwhisk_cloud.config(tmp_path, repository=repository))
-    published = publish(ws, request_for("openwhisk"), docker_engine)
-    host, path, tag = split_uri(published.record.image_uri)
-    assert (host, path) == (openwhisk_cloud.data_plane.host, f"sebs/{repository}")  # {registry}/{namespace}/{repository}
-    assert tag.startswith("function.openwhisk.010.sleep.python-3.11-x64-")
-    served = openwhisk_cloud.data_plane.head(path, tag)
-    assert served is not None and published.record.digest == served[0]
-    decision = check_registry(published.resolved, ws)
-    assert decision.remote is not None and decision.remote.digest == served[0]
-    secrets.assert_absent(caplog.text, [repr(r) for r in catalog_rows(ws)])
-
-
 def test_docker_hub_namespace_from_the_environment(
     cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], tmp_path: Path
 ) -> None:

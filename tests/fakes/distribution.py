@@ -15,7 +15,7 @@ from pathlib import Path
 
 import requests
 
-from tests.fakes.server import free_port
+from faasforge.ports import free_port
 from tests.helpers import ACCEPT
 
 

@@ -14,12 +14,6 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class Request:
     method: str

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from faasforge.flows.build import build_images
+from faasforge.registries import open_workspace
 
 from faasforge.model import ImageRequest
 from faasforge.pipeline import Workspace, triage_images
@@ -21,7 +22,7 @@ HTML_PY = ImageRequest("local", "110.dynamic-html", "python", "3.11", "x64")
 
 
 def workspace(registry: str, repository: str, benchmarks_dir: Path, home: Path) -> Workspace:
-    return Workspace.from_settings(
+    return open_workspace(
         Settings(registry=registry, repository=repository, benchmarks_dir=benchmarks_dir, home=home)
     )
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from faasforge.flows.build import build_image, build_images
 
 from faasforge.catalog import Catalog
 from faasforge.errors import BuildFailed
+from faasforge.ports import free_port
 from faasforge.settings import faasforge_home
 from tests.helpers import delete_from_registry, registry_digest, tree_fingerprint
 
@@ -144,18 +145,12 @@ def test_broken_dockerfile_fails_with_the_log_tail_and_records_nothing(
     ).all()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.parametrize("cell", [HTML_PY, HTML_NODE], ids=["python", "nodejs"])
 def test_built_image_serves_the_function_over_http(
     docker_engine, local_registry: str, benchmarks_dir: Path, repository: str, cell: tuple[str, str, str, str]
 ) -> None:
     (record,) = run_matrix(benchmarks_dir, repository, local_registry, cell)
-    port = _free_port()
+    port = free_port()
     container = docker_engine.containers.run(
         record.image_uri, detach=True, network_mode="host", environment={"PORT": str(port)}
     )
@@ -181,7 +176,7 @@ def test_built_image_serves_the_function_over_http(
 
 def test_cli_build_json_and_images(local_registry: str, benchmarks_dir: Path, repository: str, tmp_path: Path) -> None:
     env_home = faasforge_home()
-    cmd = ["python", "-m", "faasforge", "build", "--benchmark", "010.sleep", "--language", "python",
+    cmd = [sys.executable, "-m", "faasforge", "build", "--benchmark", "010.sleep", "--language", "python",
            "--registry", local_registry, "--repository", repository, "--benchmarks-dir", str(benchmarks_dir), "--json"]
     import os
 
@@ -192,6 +187,6 @@ def test_cli_build_json_and_images(local_registry: str, benchmarks_dir: Path, re
     assert set(record) >= {"benchmark", "platform", "language", "version", "architecture", "image_uri",
                            "digest", "size_mb", "compressed_mb", "rebuilt", "reason"}
     assert record["rebuilt"] is True and record["digest"] == registry_digest(record["image_uri"])
-    listed = subprocess.run(["python", "-m", "faasforge", "images", "--json"], capture_output=True, text=True, env=env, timeout=60)
+    listed = subprocess.run([sys.executable, "-m", "faasforge", "images", "--json"], capture_output=True, text=True, env=env, timeout=60)
     assert listed.returncode == 0
     assert [r["image_uri"] for r in json.loads(listed.stdout)] == [record["image_uri"]]

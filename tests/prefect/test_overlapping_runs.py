@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from faasforge.registries import open_workspace
 
 from faasforge.locks import image_lock
 from faasforge.model import ImageRequest
-from faasforge.pipeline import Workspace, resolve_image
+from faasforge.pipeline import resolve_image
 from faasforge.settings import Settings
 from tests.helpers import registry_digest
 from tests.prefect.conftest import Stack
@@ -47,7 +48,7 @@ def test_the_same_image_from_two_overlapping_runs_is_built_once(
     prefect_stack: Stack, prefect_api: Any, local_registry: str, repository: str, faasforge_home: Path, tmp_path: Path
 ) -> None:
     request = ImageRequest("local", "010.sleep", "nodejs", "18", "arm64")
-    ws = Workspace.from_settings(Settings(registry=local_registry, repository=repository, home=faasforge_home))
+    ws = open_workspace(Settings(registry=local_registry, repository=repository, home=faasforge_home))
     resolved = resolve_image(request, ws)
     command = [
         sys.executable, "-m", "faasforge", "build", "--benchmark", "010.sleep", "--language", "nodejs",

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import registry_tags, tree_fingerprint
+from tests.helpers import FAASFORGE, CliResult, cli_environment, registry_tags, run_cli, tree_fingerprint
 from tests.reliability.faultproxy import FaultProxy, PrivateRegistry, any_request
 from tests.reliability.ledger import Ledger, Row, clean
 
@@ -87,25 +87,7 @@ def prefect_db() -> Iterator[Path]:
     shutil.rmtree(home, ignore_errors=True)
 
 
-@dataclass
-class Result:
-    args: list[str]
-    returncode: int
-    stdout: str
-    stderr: str
-    seconds: float
-
-    @property
-    def lines(self) -> list[str]:
-        return self.stderr.strip().splitlines()
-
-    @property
-    def error_line(self) -> str:
-        errors = [ln for ln in self.lines if ln.startswith("faasforge: error: ")]
-        return errors[0] if errors else (self.lines[-1] if self.lines else "")
-
-    def summary(self) -> str:
-        return f"exit {self.returncode}: {self.error_line}" if self.returncode else "exit 0"
+Result = CliResult  # what a test sees of a finished command
 
 
 class Cli:
@@ -123,14 +105,8 @@ class Cli:
         self._prefect_db = prefect_db
         self.user_home.mkdir(parents=True)
         shutil.copytree(SAMPLES, self.benchmarks, symlinks=True)
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "FAASFORGE_"))}
-        if os.environ.get("FAASFORGE_SYSTEMS_OVERLAY"):  # the base images services.sh provided
-            self.env["FAASFORGE_SYSTEMS_OVERLAY"] = os.environ["FAASFORGE_SYSTEMS_OVERLAY"]
+        self.env = cli_environment(tmp)  # faasforge-home, staging, prefect-home under tmp
         self.env.update(
-            FAASFORGE_HOME=str(self.home),
-            FAASFORGE_STAGING_DIR=str(self.staging),
-            PREFECT_HOME=str(self.prefect_home),
-            PREFECT_SERVER_ANALYTICS_ENABLED="false",
             HOME=str(self.user_home),
             FAASFORGE_RETRY_ATTEMPTS="3",
             FAASFORGE_RETRY_BACKOFF_SECONDS="0.25",
@@ -145,7 +121,7 @@ class Cli:
         return self.benchmarks / relative
 
     def command(self, *args: str, common: bool = True) -> list[str]:
-        argv = [sys.executable, "-m", "faasforge", *args]
+        argv = [*FAASFORGE, *args]
         if common and args and args[0] in ("build", "build-matrix", "plan"):
             if "--benchmarks-dir" not in args:
                 argv += ["--benchmarks-dir", str(self.benchmarks)]
@@ -166,12 +142,7 @@ class Cli:
         self._prepare()
         before = tree_fingerprint(self.benchmarks)
         argv = (prefix or []) + self.command(*args, common=common)
-        started = time.monotonic()
-        done = subprocess.run(
-            argv, env={**self.env, **(env or {})}, capture_output=True, text=True, timeout=timeout,
-            cwd=self.tmp, stdin=subprocess.DEVNULL,
-        )
-        result = Result(argv, done.returncode, done.stdout, done.stderr, time.monotonic() - started)
+        result = run_cli(argv, {**self.env, **(env or {})}, cwd=self.tmp, timeout=timeout, command=())
         self.check_benchmarks_unchanged(before)
         return result
 

@@ -38,14 +38,10 @@ from pathlib import Path
 
 import requests
 
+from faasforge.ports import free_port
+
 REGISTRY_BINARY = "docker-registry"
 HEAD_LIMIT = 64 * 1024
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class PrivateRegistry:

@@ -16,7 +16,7 @@ CASES = [
     (["--benchmark", "010.sleep", "--language", "ruby"], "unknown language for platform 'local' 'ruby'; allowed: nodejs, python"),
     (["--benchmark", "010.sleep", "--language", "python", "--version", "2.7"], "'2.7'; allowed: 3.11"),
     (["--benchmark", "010.sleep", "--arch", "riscv"], "unknown architecture 'riscv'; allowed: arm64, x64"),
-    (["--benchmark", "999.missing"], "unknown benchmark '999.missing'; allowed: 010.sleep, 110.dynamic-html"),
+    (["--benchmark", "999.missing"], "unknown benchmark '999.missing'; allowed: 010.sleep, 110.dynamic-html, 140.todo-list, 215.thumbnail"),
     (["--benchmark", "../etc"], "unknown benchmark name '../etc'; allowed: lowercase"),
     (["--benchmark", "a/b"], "unknown benchmark name 'a/b'"),
     (["--benchmark", "Big Name"], "unknown benchmark name 'Big Name'"),

@@ -1,77 +1,115 @@
-// Object storage for the `local` platform: buckets are folders under one directory.
+// Object storage over the S3 API with MinIO's client: faasforge's helper for `local` and `openwhisk`.
 //
-// Same interface as SeBS's storage wrappers (storage.get_instance(), upload, download,
-// uploadStream, downloadStream), so benchmarks doing require('./storage') run unchanged.
-// The root is $FAASFORGE_STORAGE_DIR (default /tmp/storage); bucket b, key k → {root}/b/k.
+// SeBS's interface, so a benchmark doing `new (require('./storage').storage)()` or
+// `storage.get_instance()` runs unchanged:
+//   unique_name(file)                      dir/name.ext -> dir/name.<8 hex>.ext
+//   upload(bucket, file, filepath)         -> [uniqueName, Promise]
+//   download(bucket, file, filepath)       -> Promise
+//   downloadDirectory(bucket, prefix, dir) -> Promise (every object under prefix, to dir/<key>)
+//   uploadStream(bucket, file)             -> [writable stream, Promise<uniqueName>, uniqueName]
+//   downloadStream(bucket, file)           -> Promise<readable stream>
+//
+// Configuration (environment, read on first use; plain HTTP as SeBS's helpers):
+//   local:     MINIO_ADDRESS (host:port), MINIO_ACCESS_KEY, MINIO_SECRET_KEY
+//   openwhisk: MINIO_STORAGE_CONNECTION_URL, MINIO_STORAGE_ACCESS_KEY, MINIO_STORAGE_SECRET_KEY
+// The same file ships for both platforms; the first set present wins.
 'use strict';
 
 const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
+const stream = require('stream');
+
+const ENVIRONMENTS = [
+  ['MINIO_ADDRESS', 'MINIO_ACCESS_KEY', 'MINIO_SECRET_KEY'],
+  ['MINIO_STORAGE_CONNECTION_URL', 'MINIO_STORAGE_ACCESS_KEY', 'MINIO_STORAGE_SECRET_KEY'],
+];
+
+function settings() {
+  for (const [addressName, accessName, secretName] of ENVIRONMENTS) {
+    let address = (process.env[addressName] || '').trim();
+    if (!address) continue;
+    const useSSL = address.startsWith('https://');
+    address = address.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+    const colon = address.lastIndexOf(':');
+    const endPoint = colon > 0 ? address.slice(0, colon) : address;
+    const port = colon > 0 ? parseInt(address.slice(colon + 1), 10) : (useSSL ? 443 : 80);
+    return {
+      endPoint, port, useSSL,
+      accessKey: process.env[accessName] || '',
+      secretKey: process.env[secretName] || '',
+    };
+  }
+  const wanted = ENVIRONMENTS.map((names) => names.join('/')).join(' or ');
+  throw new Error(`storage: no object storage configured; set ${wanted} (address as host:port)`);
+}
+
+function uniqueName(file) {
+  const name = path.posix.parse(file);
+  const suffix = crypto.randomBytes(4).toString('hex');
+  return path.posix.join(name.dir, `${name.name}.${suffix}${name.ext}`);
+}
+
+function collect(readable) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    readable.on('data', (chunk) => chunks.push(Buffer.from(chunk)));
+    readable.on('end', () => resolve(Buffer.concat(chunks)));
+    readable.on('error', reject);
+  });
+}
 
 class storage {
-  constructor(root) {
-    this.root = path.resolve(root || process.env.FAASFORGE_STORAGE_DIR || '/tmp/storage');
+  get client() {
+    if (!this._client) {
+      const minio = require('minio');
+      this._client = new minio.Client(settings());
+    }
+    return this._client;
   }
 
   unique_name(file) {
-    const name = path.parse(file);
-    const suffix = crypto.randomBytes(4).toString('hex');
-    return path.posix.join(name.dir, `${name.name}.${suffix}${name.ext}`);
+    return uniqueName(file);
   }
 
-  _path(bucket, key) {
-    const bucketDir = path.resolve(this.root, bucket);
-    if (bucketDir === this.root || !bucketDir.startsWith(this.root + path.sep)) {
-      throw new Error(`invalid bucket name ${JSON.stringify(bucket)}`);
-    }
-    if (!key) return bucketDir;
-    const full = path.resolve(bucketDir, key);
-    if (!full.startsWith(bucketDir + path.sep)) {
-      throw new Error(`key ${JSON.stringify(key)} escapes bucket ${JSON.stringify(bucket)}`);
-    }
-    return full;
-  }
-
-  // Returns [uniqueName, promise], like SeBS.
   upload(bucket, file, filepath) {
-    const key = this.unique_name(file);
-    const dest = this._path(bucket, key);
-    const promise = fs.promises.mkdir(path.dirname(dest), { recursive: true })
-      .then(() => fs.promises.copyFile(filepath, dest));
-    return [key, promise];
+    const key = uniqueName(file);
+    return [key, Promise.resolve().then(() => this.client.fPutObject(bucket, key, filepath, {}))];
   }
 
-  download(bucket, file, filepath) {
-    const source = this._path(bucket, file);
-    return fs.promises.mkdir(path.dirname(path.resolve(filepath)), { recursive: true })
-      .then(() => fs.promises.copyFile(source, filepath));
+  async download(bucket, file, filepath) {
+    await fs.promises.mkdir(path.dirname(path.resolve(filepath)), { recursive: true });
+    await this.client.fGetObject(bucket, file, filepath);
   }
 
-  // Returns [writeStream, promise, uniqueName], like SeBS; the promise settles when the stream ends.
+  async downloadDirectory(bucket, prefix, downloadPath) {
+    const keys = [];
+    for await (const obj of this.client.listObjectsV2(bucket, prefix, true)) {
+      if (obj.name && !obj.name.endsWith('/')) keys.push(obj.name);
+    }
+    await Promise.all(keys.map((key) => this.download(bucket, key, path.join(downloadPath, key))));
+  }
+
+  // What is written is collected, then stored with one PutObject of known length (MinIO's
+  // client would otherwise go multipart, which some S3 servers answer in ways it cannot parse).
   uploadStream(bucket, file) {
-    const key = this.unique_name(file);
-    const dest = this._path(bucket, key);
-    fs.mkdirSync(path.dirname(dest), { recursive: true });
-    const stream = fs.createWriteStream(dest);
-    const promise = new Promise((resolve, reject) => {
-      stream.on('finish', () => resolve(key));
-      stream.on('error', reject);
-    });
-    return [stream, promise, key];
+    const key = uniqueName(file);
+    const writable = new stream.PassThrough();
+    const promise = collect(writable)
+      .then((body) => this.client.putObject(bucket, key, body, body.length))
+      .then(() => key);
+    return [writable, promise, key];
   }
 
-  // Resolves to a readable stream, like SeBS's minio getObject.
   downloadStream(bucket, file) {
-    const source = this._path(bucket, file);
-    return fs.promises.access(source, fs.constants.R_OK).then(() => fs.createReadStream(source));
+    return Promise.resolve().then(() => this.client.getObject(bucket, file));
   }
 
   static get_instance() {
-    if (!this.instance) {
-      this.instance = new storage();
+    if (!storage.instance) {
+      storage.instance = new storage();
     }
-    return this.instance;
+    return storage.instance;
   }
 }
 

@@ -1,85 +1,104 @@
-"""Object storage for the ``local`` platform: buckets are folders under one directory.
+"""Object storage over the S3 API with MinIO's client: faasforge's helper for ``local`` and ``openwhisk``.
 
-Same interface as SeBS's storage wrappers (``storage.get_instance()``, ``upload``, ``download``,
-``upload_stream``, ``download_stream``, ``list_directory``, ``download_directory``), so benchmarks
-doing ``from . import storage`` run unchanged. The root is ``$FAASFORGE_STORAGE_DIR``
-(default ``/tmp/storage``); bucket ``b`` and key ``k`` live at ``{root}/{b}/{k}``.
+The interface is SeBS's, so a benchmark that does ``from . import storage`` and
+``storage.storage.get_instance()`` runs unchanged: ``upload``, ``download``,
+``download_directory``, ``upload_stream``, ``download_stream`` and the static ``unique_name``
+(``dir/name.ext`` → ``dir/name.<8 hex>.ext``; uploads store objects under such a name and return it).
+
+Configuration, read from the environment on first use (plain HTTP, as SeBS's helpers):
+
+- ``local``: ``MINIO_ADDRESS`` (``host:port``), ``MINIO_ACCESS_KEY``, ``MINIO_SECRET_KEY``;
+- ``openwhisk``: ``MINIO_STORAGE_CONNECTION_URL``, ``MINIO_STORAGE_ACCESS_KEY``,
+  ``MINIO_STORAGE_SECRET_KEY`` (SeBS passes them as activation parameters that the action's entry
+  moves into the environment).
+
+The same file ships for both platforms; the first set present wins.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import shutil
 import uuid
-from collections.abc import Iterator
+from typing import Any
+
+ENVIRONMENTS = (
+    ("MINIO_ADDRESS", "MINIO_ACCESS_KEY", "MINIO_SECRET_KEY"),
+    ("MINIO_STORAGE_CONNECTION_URL", "MINIO_STORAGE_ACCESS_KEY", "MINIO_STORAGE_SECRET_KEY"),
+)
+PART_SIZE = 10 * 1024 * 1024  # multipart chunks for streams of unknown length
+
+
+def _settings() -> tuple[str, str | None, str | None, bool]:
+    for address_name, access_name, secret_name in ENVIRONMENTS:
+        address = os.environ.get(address_name, "").strip()
+        if address:
+            secure = address.startswith("https://")
+            for scheme in ("http://", "https://"):
+                if address.startswith(scheme):
+                    address = address[len(scheme):]
+            return address.rstrip("/"), os.environ.get(access_name), os.environ.get(secret_name), secure
+    wanted = " or ".join("/".join(names) for names in ENVIRONMENTS)
+    raise RuntimeError(f"storage: no object storage configured; set {wanted} (address as host:port)")
 
 
 class storage:  # noqa: N801 (SeBS's name)
     instance: storage | None = None
 
-    def __init__(self, root: str | None = None) -> None:
-        self.root = os.path.abspath(root or os.environ.get("FAASFORGE_STORAGE_DIR", "/tmp/storage"))
+    def __init__(self) -> None:
+        self._client: Any = None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import minio
+
+            address, access_key, secret_key, secure = _settings()
+            self._client = minio.Minio(address, access_key=access_key, secret_key=secret_key, secure=secure)
+        return self._client
 
     @staticmethod
     def unique_name(name: str) -> str:
         base, extension = os.path.splitext(name)
         return f"{base}.{uuid.uuid4().hex[:8]}{extension}"
 
-    def _path(self, bucket: str, key: str = "") -> str:
-        bucket_dir = os.path.abspath(os.path.join(self.root, bucket))
-        path = os.path.abspath(os.path.join(bucket_dir, key)) if key else bucket_dir
-        if os.path.commonpath([self.root, bucket_dir]) != self.root or bucket_dir == self.root:
-            raise ValueError(f"invalid bucket name {bucket!r}")
-        if os.path.commonpath([bucket_dir, path]) != bucket_dir:
-            raise ValueError(f"key {key!r} escapes bucket {bucket!r}")
-        return path
-
     def upload(self, bucket: str, file: str, filepath: str) -> str:
-        """Copy local ``filepath`` into the bucket under a unique name derived from ``file``."""
+        """Store the local file ``filepath`` under a unique name made from ``file``; return that name."""
         key = storage.unique_name(file)
-        dest = self._path(bucket, key)
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
-        shutil.copyfile(filepath, dest)
+        self.client.fput_object(bucket, key, filepath)
         return key
 
     def download(self, bucket: str, file: str, filepath: str) -> None:
         parent = os.path.dirname(os.path.abspath(filepath))
         os.makedirs(parent, exist_ok=True)
-        shutil.copyfile(self._path(bucket, file), filepath)
+        self.client.fget_object(bucket, file, filepath)
 
     def download_directory(self, bucket: str, prefix: str, path: str) -> None:
-        for key in self.list_directory(bucket, prefix):
-            self.download(bucket, key, os.path.join(path, key))
+        """Download every object whose key starts with ``prefix`` to ``path/<key>``."""
+        for obj in self.client.list_objects(bucket, prefix=prefix, recursive=True):
+            if obj.is_dir:
+                continue
+            self.download(bucket, obj.object_name, os.path.join(path, obj.object_name))
 
-    def upload_stream(self, bucket: str, file: str, data: bytes | bytearray | io.IOBase) -> str:
-        """Store ``data`` (bytes or a binary file object such as BytesIO) under a unique name."""
+    def upload_stream(self, bucket: str, file: str, data: Any) -> str:
+        """Store ``data`` (bytes, a BytesIO or any binary file object) under a unique name."""
         key = storage.unique_name(file)
-        dest = self._path(bucket, key)
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
-        if isinstance(data, (bytes, bytearray)):
-            payload = bytes(data)
-        elif isinstance(data, io.BytesIO):
-            payload = data.getvalue()
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            data = io.BytesIO(bytes(data))
+        if isinstance(data, io.BytesIO):
+            data.seek(0)
+            self.client.put_object(bucket, key, data, data.getbuffer().nbytes)
         else:
-            payload = data.read()
-        with open(dest, "wb") as handle:
-            handle.write(payload)
+            self.client.put_object(bucket, key, data, -1, part_size=PART_SIZE)
         return key
 
     def download_stream(self, bucket: str, file: str) -> bytes:
-        with open(self._path(bucket, file), "rb") as handle:
-            return handle.read()
-
-    def list_directory(self, bucket: str, prefix: str = "") -> Iterator[str]:
-        bucket_dir = self._path(bucket)
-        if not os.path.isdir(bucket_dir):
-            return
-        for current, _dirs, files in sorted(os.walk(bucket_dir)):
-            for name in sorted(files):
-                key = os.path.relpath(os.path.join(current, name), bucket_dir).replace(os.sep, "/")
-                if key.startswith(prefix):
-                    yield key
+        response = self.client.get_object(bucket, file)
+        try:
+            return bytes(response.read())
+        finally:
+            response.close()
+            response.release_conn()
 
     @staticmethod
     def get_instance() -> storage:

@@ -1,4 +1,5 @@
-"""Run names that say which image a task works on, e.g. ``build 110.dynamic-html python-3.11 arm64``."""
+"""Task run names: which image a task works on (``build 110.dynamic-html python-3.11 arm64``), or
+how many (``check 12 images``)."""
 
 from __future__ import annotations
 
@@ -18,3 +19,12 @@ def image_run_name(verb: str) -> TaskRunNameCallbackWithParameters:
         return f"{verb} {request.short_label}"
 
     return cast(TaskRunNameCallbackWithParameters, name)  # Prefect tells it by the name `parameters`
+
+
+def count_run_name(verb: str, key: str) -> TaskRunNameCallbackWithParameters:
+    """``{verb} N images``, N the length of the task's argument ``key``."""
+
+    def name(parameters: dict[str, Any]) -> str:  # the arguments, unwrapped from opaque(...)
+        return f"{verb} {len(parameters.get(key) or ())} images"
+
+    return cast(TaskRunNameCallbackWithParameters, name)

@@ -1,0 +1,417 @@
+"""Build and call every Python and Node.js benchmark of a SeBS checkout for ``local``.
+
+    python bench/sebs_suite.py /path/to/serverless-benchmarks [--arch x64,arm64]
+        [--benchmark 110.dynamic-html,...] [--language python,nodejs] [--out results.json]
+
+For each benchmark/language/architecture it runs ``faasforge build`` with the checkout's
+``benchmarks/`` and ``configs/systems.json`` (overlaid: ``local``'s base images are Docker Hub
+images in SeBS's file, here replaced by faasforge's local bases, and arm64 is allowed), starts the
+image (``--network host``, ``PORT``), prepares the input with the benchmark's own ``input.py``
+(``generate_input``, size ``test``) against a moto S3/DynamoDB server on 127.0.0.1 (SeBS's local
+storage variables ``MINIO_*`` and ``NOSQL_STORAGE_*`` point the image at it), POSTs the event and
+runs the benchmark's ``validate_output`` where it has one.
+
+SeBS's input data lives in its ``benchmarks-data`` submodule; when the checkout lacks it, the few
+benchmarks that upload files get small stand-ins of the right type (``STAND_INS``) and the table
+says so. The input modules are loaded from the checkout at run time (``210.thumbnailer``'s needs
+Pillow on the host). Nothing of SeBS is copied here.
+
+Prints one JSON object per image and, at the end, a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+LANGUAGES = ("python", "nodejs")
+LOCAL_BASES = {
+    "python": ("3.11", "faasforge/base-python:3.11-{arch}"),
+    "nodejs": ("18", "faasforge/base-nodejs:18-{arch}"),
+}
+ACCESS_KEY = SECRET_KEY = "testing"
+
+
+# ------------------------------------------------------------------ stand-in input data
+def _jpeg(path: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (640, 480), (30, 90, 160)).save(path, "JPEG")
+
+
+def _fasta(path: Path) -> None:
+    import random
+
+    rng = random.Random(7)
+    path.write_text(">stand-in\n" + "".join(rng.choice("ACGT") for _ in range(2000)) + "\n")
+
+
+def _tree(path: Path) -> None:
+    for i in range(5):
+        (path / "sub").mkdir(parents=True, exist_ok=True)
+        (path / f"file{i}.tex").write_text("\\section{stand-in}\n" * 200)
+        (path / "sub" / f"part{i}.txt").write_text("lorem ipsum\n" * 300)
+
+
+# benchmark → (relative path in its data dir, maker): what its generate_input looks for
+STAND_INS: dict[str, list[tuple[str, Callable[[Path], None]]]] = {
+    "210.thumbnailer": [("6_astronomy-desktop-wallpaper-evening-1624438.jpg", _jpeg)],
+    "311.compression": [("acmart-master", _tree)],
+    "504.dna-visualisation": [("bacillus_subtilis.fasta", _fasta)],
+}
+
+
+def data_dir_for(sebs: Path, group: str, name: str, scratch: Path) -> tuple[Path, str]:
+    """SeBS's ``benchmarks-data/{group}/{name}``, or stand-ins when the checkout lacks it."""
+    real = sebs / "benchmarks-data" / group / name
+    if real.is_dir() and any(real.iterdir()):
+        return real, "benchmarks-data"
+    target = scratch / "benchmarks-data" / group / name
+    target.mkdir(parents=True, exist_ok=True)
+    made = []
+    for rel, maker in STAND_INS.get(name, []):
+        path = target / rel
+        if rel.endswith((".jpg", ".fasta")):
+            maker(path)
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+            maker(path)
+        made.append(rel)
+    return target, ("stand-in " + ", ".join(made)) if made else "none needed"
+
+
+# ------------------------------------------------------------------ helpers
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, seconds: float) -> None:
+    import requests
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.RequestException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def overlay_systems(sebs: Path, target: Path) -> Path:
+    data = json.loads((sebs / "configs" / "systems.json").read_text())
+    local = data["local"]
+    local["architecture"] = ["x64", "arm64"]
+    for language, (version, image) in LOCAL_BASES.items():
+        local["languages"][language]["base_images"] = {
+            arch: {version: image.format(arch=arch)} for arch in ("x64", "arm64")
+        }
+    path = target / "systems.json"
+    path.write_text(json.dumps(data, indent=1))
+    return path
+
+
+def benchmarks(sebs: Path) -> Iterator[tuple[str, str, str, list[str]]]:
+    """(group, name, path, languages) of every benchmark with Python or Node.js code."""
+    for config in sorted((sebs / "benchmarks").glob("*/*/config.json")):
+        declared = json.loads(config.read_text()).get("languages", [])
+        names = [x if isinstance(x, str) else x.get("language") for x in declared]
+        langs = [lang for lang in LANGUAGES if lang in names and (config.parent / lang).is_dir()]
+        if langs:
+            yield config.parent.parent.name, config.parent.name, str(config.parent), langs
+
+
+def provide_project_root(sebs: Path, scratch: Path) -> None:
+    """Some validate_output functions import ``sebs.utils.get_project_root`` to find
+    ``benchmarks-data``; importing SeBS's package would need all of SeBS's dependencies, so a
+    stand-in module answers with the checkout, or the stand-in data's root when it has no data."""
+    import types
+
+    data = sebs / "benchmarks-data"
+    root = sebs if data.is_dir() and any(data.iterdir()) else scratch
+    package = types.ModuleType("sebs")
+    utils = types.ModuleType("sebs.utils")
+    utils.get_project_root = lambda: root  # type: ignore[attr-defined]
+    package.utils = utils  # type: ignore[attr-defined]
+    sys.modules.setdefault("sebs", package)
+    sys.modules.setdefault("sebs.utils", utils)
+
+
+def load_input_module(path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(f"sebs_input_{uuid.uuid4().hex[:6]}", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@contextlib.contextmanager
+def prefect_server(home: Path) -> Iterator[str]:
+    """One Prefect API server for all builds (each CLI call would otherwise start its own)."""
+    port = free_port()
+    env = dict(os.environ, PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/api/health", 180)
+        yield f"http://127.0.0.1:{port}/api"
+    finally:
+        with contextlib.suppress(OSError):
+            os.killpg(process.pid, 15)
+        process.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def region_proxy(target_port: int) -> Iterator[int]:
+    """SeBS's local nosql helper signs for region ``None`` (ScyllaDB's Alternator ignores it);
+    moto keys its DynamoDB backends by region. This loopback proxy rewrites the signature's
+    region to us-east-1 and forwards to moto."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import requests
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+            if "Authorization" in headers:
+                headers["Authorization"] = headers["Authorization"].replace("/None/", "/us-east-1/")
+            reply = requests.post(f"http://127.0.0.1:{target_port}{self.path}", data=body, headers=headers, timeout=60)
+            self.send_response(reply.status_code)
+            for key, value in reply.headers.items():
+                if key.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(reply.content)))
+            self.end_headers()
+            self.wfile.write(reply.content)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class S3Storage:
+    """What SeBS's validate_output needs of a storage client: ``download(bucket, key, path)``."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def download(self, bucket: str, key: str, filepath: str) -> None:
+        self.client.download_file(bucket, key, filepath)
+
+
+# ------------------------------------------------------------------ one image
+def build(args: argparse.Namespace, env: dict[str, str], name: str, language: str, arch: str,
+          systems: Path) -> dict[str, Any]:
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "faasforge", "build", "--benchmark", name, "--language", language,
+         "--arch", arch, "--benchmarks-dir", str(args.sebs / "benchmarks"), "--systems-config", str(systems),
+         "--registry", args.registry, "--repository", args.repository, "--json"],
+        capture_output=True, text=True, env=env, timeout=args.build_timeout, stdin=subprocess.DEVNULL,
+    )
+    result: dict[str, Any] = {"build_seconds": round(time.monotonic() - started, 1)}
+    if done.returncode != 0:
+        errors = [line for line in done.stderr.splitlines() if line.startswith("faasforge: error:")]
+        result["build_error"] = (errors[-1] if errors else done.stderr.strip()[-500:])[:1500]
+        return result
+    (record,) = json.loads(done.stdout)
+    result["image_uri"] = record["image_uri"]
+    result["size_mb"] = record["size_mb"]
+    return result
+
+
+def call(args: argparse.Namespace, docker: Any, s3: Any, dynamo: Any, moto_port: int, nosql_port: int, group: str,
+         name: str, path: Path, language: str, image: str, scratch: Path) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    try:
+        module = load_input_module(path / "input.py")
+    except Exception as exc:  # noqa: BLE001 - reported in the table
+        return {"input_error": f"input.py does not load on the host: {exc!r}"[:300]}
+    data_dir, out["data"] = data_dir_for(args.sebs, group, name, scratch)
+    bucket = f"sebs-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(Bucket=bucket)
+    inputs: list[str] = []
+    outputs: list[str] = []
+    if hasattr(module, "buckets_count"):
+        n_in, n_out = module.buckets_count()
+        inputs = [f"{name}-{i}-input" for i in range(n_in)]
+        outputs = [f"{name}-{i}-output" for i in range(n_out)]
+
+    def upload(index: int, key: str, filepath: str) -> None:
+        s3.upload_file(filepath, bucket, os.path.join(inputs[index], key))
+
+    environment = {
+        "PORT": "", "MINIO_ADDRESS": f"127.0.0.1:{moto_port}", "MINIO_ACCESS_KEY": ACCESS_KEY,
+        "MINIO_SECRET_KEY": SECRET_KEY, "NOSQL_STORAGE_TYPE": "scylladb",
+        "NOSQL_STORAGE_ENDPOINT": f"127.0.0.1:{nosql_port}",
+    }
+    tables: dict[str, str] = {}
+    if hasattr(module, "allocate_nosql"):
+        for table, props in module.allocate_nosql().items():
+            actual = f"sebs-{uuid.uuid4().hex[:8]}-{table}"
+            keys = [(props["primary_key"], "HASH")]
+            if props.get("secondary_key"):
+                keys.append((props["secondary_key"], "RANGE"))
+            dynamo.create_table(
+                TableName=actual, BillingMode="PAY_PER_REQUEST",
+                KeySchema=[{"AttributeName": k, "KeyType": t} for k, t in keys],
+                AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k, _ in keys],
+            )
+            tables[table] = actual
+            environment[f"NOSQL_STORAGE_TABLE_{table}"] = actual
+
+    def nosql_write(benchmark: str, table: str, data: dict[str, Any], primary: tuple[str, str],
+                    secondary: tuple[str, str] | None = None) -> None:
+        from boto3.dynamodb.types import TypeSerializer
+
+        for key in (primary, secondary):
+            if key is not None:
+                data[key[0]] = key[1]
+        serializer = TypeSerializer()
+        dynamo.put_item(TableName=tables[table], Item={k: serializer.serialize(v) for k, v in data.items()})
+
+    try:
+        event = module.generate_input(str(data_dir), args.size, bucket, inputs, outputs, upload, nosql_write)
+    except Exception as exc:  # noqa: BLE001
+        return {**out, "input_error": f"generate_input failed: {exc!r}"[:300]}
+    port = free_port()
+    environment["PORT"] = str(port)
+    container = docker.containers.run(image, detach=True, network_mode="host", environment=environment)
+    import requests
+
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health", args.start_timeout)
+        started = time.monotonic()
+        reply = requests.post(f"http://127.0.0.1:{port}/", json=event, timeout=args.call_timeout)
+        out["call_seconds"] = round(time.monotonic() - started, 1)
+        out["status"] = reply.status_code
+        try:
+            body = reply.json()
+        except ValueError:
+            body = {"error": reply.text[:300]}
+        if reply.status_code != 200:
+            out["call_error"] = json.dumps(body)[:600]
+            return out
+        output = body.get("result", {}).get("output")
+        out["answers"] = True
+        validate = getattr(module, "validate_output", None)
+        if validate is None:
+            out["validate"] = "none"
+            return out
+        try:
+            error = validate(str(data_dir), event, output, language, S3Storage(s3))
+        except Exception as exc:  # noqa: BLE001
+            error = f"validate_output raised {exc!r}"
+        out["validate"] = "pass" if error is None else f"fail: {error}"[:400]
+    except Exception as exc:  # noqa: BLE001
+        out["call_error"] = f"{exc!r}"[:300]
+        logs = container.logs(tail=8).decode("utf-8", "replace")
+        out["container_log"] = logs[-800:]
+    finally:
+        if "answers" not in out and "container_log" not in out:
+            out["container_log"] = container.logs(tail=8).decode("utf-8", "replace")[-800:]
+        container.remove(force=True)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sebs", type=Path, help="a SeBS checkout (spcl/serverless-benchmarks)")
+    parser.add_argument("--arch", default="x64", help="x64,arm64 (default x64)")
+    parser.add_argument("--benchmark", default="", help="comma list (default: all)")
+    parser.add_argument("--language", default="python,nodejs")
+    parser.add_argument("--size", default="test")
+    parser.add_argument("--registry", default="127.0.0.1:5000")
+    parser.add_argument("--repository", default="sebs-suite")
+    parser.add_argument("--out", type=Path, default=None, help="write the results as JSON here")
+    parser.add_argument("--build-timeout", type=float, default=3600)
+    parser.add_argument("--start-timeout", type=float, default=120)
+    parser.add_argument("--call-timeout", type=float, default=600)
+    args = parser.parse_args(argv)
+    args.sebs = args.sebs.resolve()
+    wanted = {b for b in args.benchmark.split(",") if b}
+    languages = [x for x in args.language.split(",") if x]
+    archs = [x for x in args.arch.split(",") if x]
+
+    import logging
+
+    import boto3
+    import docker as docker_sdk
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
+    scratch = Path(tempfile.mkdtemp(prefix="sebs-suite-"))
+    systems = overlay_systems(args.sebs, scratch)
+    provide_project_root(args.sebs, scratch)
+    moto_port = free_port()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port)
+    moto.start()
+    session = dict(endpoint_url=f"http://127.0.0.1:{moto_port}", region_name="us-east-1",
+                   aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+    s3 = boto3.client("s3", **session)
+    dynamo = boto3.client("dynamodb", **session)
+    docker = docker_sdk.from_env(timeout=900)
+    results: list[dict[str, Any]] = []
+    try:
+        with prefect_server(scratch / "prefect") as api, region_proxy(moto_port) as nosql_port:
+            env = dict(os.environ, PREFECT_API_URL=api, FAASFORGE_HOME=str(scratch / "home"))
+            for group, name, path, langs in benchmarks(args.sebs):
+                if wanted and name not in wanted:
+                    continue
+                for language in langs:
+                    if language not in languages:
+                        continue
+                    for arch in archs:
+                        row: dict[str, Any] = {"benchmark": name, "language": language, "arch": arch}
+                        try:
+                            row.update(build(args, env, name, language, arch, systems))
+                            if "image_uri" in row:
+                                row.update(call(args, docker, s3, dynamo, moto_port, nosql_port, group, name,
+                                                Path(path), language, row["image_uri"], scratch))
+                        except Exception:  # noqa: BLE001 - the harness itself: keep going
+                            row["harness_error"] = traceback.format_exc()[-600:]
+                        print(json.dumps(row), flush=True)
+                        results.append(row)
+    finally:
+        moto.stop()
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=1))
+    print("\n| benchmark | language | arch | builds | answers | validate_output |")
+    print("|---|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r['benchmark']} | {r['language']} | {r['arch']} | {'yes' if 'image_uri' in r else 'no'} | "
+              f"{'yes' if r.get('answers') else 'no'} | {r.get('validate', '-').split(':')[0]} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""Shared by the storage tests: faasforge's own helpers loaded as an image holds them, the Node.js
+driver, and SeBS's input preparation for the samples."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import uuid
+from pathlib import Path
+from types import ModuleType
+
+from tests.conftest import ROOT
+
+WRAPPERS = ROOT / "wrappers"
+DRIVER = Path(__file__).with_name("drive.js")
+
+
+def helper_path(platform: str, language: str, name: str) -> Path:
+    return WRAPPERS / platform / language / name
+
+
+def load_python_helper(platform: str, name: str) -> ModuleType:
+    """A fresh copy of ``wrappers/{platform}/python/{name}.py`` (its own singleton)."""
+    path = helper_path(platform, "python", f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"faasforge_wrapper_{platform}_{name}_{uuid.uuid4().hex[:6]}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def is_unique_name_of(key: str, original: str) -> bool:
+    """True when ``key`` is ``original`` with SeBS's 8-hex suffix before the extension."""
+    base, extension = os.path.splitext(original)
+    return re.fullmatch(re.escape(base) + r"\.[0-9a-f]{8}" + re.escape(extension), key) is not None
+
+
+SAMPLES = ROOT / "benchmarks"
+THUMBNAIL = SAMPLES / "200.multimedia" / "215.thumbnail"
+TODO_LIST = SAMPLES / "100.webapps" / "140.todo-list"
+
+
+def load_input_module(benchmark_dir: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"faasforge_input_{uuid.uuid4().hex[:6]}", benchmark_dir / "input.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class SeBSInput:
+    """What SeBS does before a call, against the moto server: a bucket with the benchmark's
+    input/output prefixes, one DynamoDB table per ``allocate_nosql`` entry, then ``generate_input``
+    with upload and nosql functions of SeBS's signatures; ``validate`` runs its validate_output."""
+
+    def __init__(self, benchmark_dir: Path, size: str, server, data_dir: Path | None = None) -> None:
+        self.server = server
+        self.name = benchmark_dir.name
+        self.module = load_input_module(benchmark_dir)
+        self.bucket = server.make_bucket()
+        inputs, outputs = getattr(self.module, "buckets_count", lambda: (0, 0))()
+        self.input_paths = [f"{self.name}-{i}-input" for i in range(inputs)]
+        self.output_paths = [f"{self.name}-{i}-output" for i in range(outputs)]
+        self.tables: dict[str, str] = {}
+        allocate = getattr(self.module, "allocate_nosql", dict)
+        for table, keys in allocate().items():
+            self.tables[table] = server.make_table(keys["primary_key"], keys["secondary_key"])
+        self.config = self.module.generate_input(
+            str(data_dir) if data_dir else None, size, self.bucket, self.input_paths, self.output_paths, self.upload,
+            self.nosql_upload,
+        )
+
+    def upload(self, bucket_index: int, key: str, filepath: str) -> None:
+        self.server.client("s3").upload_file(filepath, self.bucket, f"{self.input_paths[bucket_index]}/{key}")
+
+    def nosql_upload(self, benchmark: str, table: str, data: dict, primary_key: tuple, secondary_key: tuple) -> None:
+        assert benchmark == self.name
+        import boto3
+
+        item = dict(data, **{primary_key[0]: primary_key[1], secondary_key[0]: secondary_key[1]})
+        resource = boto3.resource("dynamodb", endpoint_url=self.server.endpoint, region_name="us-east-1",
+                                  aws_access_key_id="test", aws_secret_access_key="test")
+        resource.Table(self.tables[table]).put_item(Item=item)
+
+    def download(self, bucket: str, key: str, filepath: str) -> None:
+        """validate_output's storage: ``download(bucket, key, path)``."""
+        self.server.client("s3").download_file(bucket, key, filepath)
+
+    def validate(self, output: dict, language: str) -> str | None:
+        return self.module.validate_output(None, self.config, output, language, self)
+
+
+def drive(node_modules: Path, scenario: str, helper: Path, env: dict[str, str], args: dict | None = None) -> dict:
+    """Run a drive.js scenario (storage or nosql) with only ``env``'s storage settings."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MINIO_", "NOSQL_"))}
+    done = subprocess.run(
+        ["node", str(DRIVER), scenario, str(helper), json.dumps(args or {})],
+        env=base | env | {"NODE_PATH": str(node_modules), "AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE": "1"},
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
