@@ -194,7 +194,7 @@ class MatrixOutcome:
 
     requests: Sequence[ImageRequest]
     records: list[ImageRecord] = field(default_factory=list)
-    failures: list[tuple[ImageRequest, BaseException]] = field(default_factory=list)
+    failures: list[tuple[ImageRequest, Exception]] = field(default_factory=list)
 
     def raise_for_failures(self) -> None:
         """MatrixFailed naming each failed image and the first line of its error, if any failed."""

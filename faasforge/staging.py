@@ -396,6 +396,17 @@ def _init_inputs(benchmark: Benchmark, language: str) -> tuple[ContextEntry, ...
     return tuple(entries)
 
 
+def _ca_entry(settings: Settings) -> ContextEntry:
+    """The build CA bundle (certificates only; an empty file when there is none)."""
+    ca = settings.ca_bundle
+    if ca is None:
+        return ContextEntry(".faasforge/ca-bundle.crt", data=b"")
+    if not ca.is_file():
+        raise ConfigError(f"CA bundle {str(ca)!r} (FAASFORGE_BUILD_CA_BUNDLE) does not exist")
+    check_ca_bundle(ca)
+    return ContextEntry(".faasforge/ca-bundle.crt", source=ca)
+
+
 def plan_context(
     request: ImageRequest,
     benchmark: Benchmark,
@@ -446,15 +457,7 @@ def plan_context(
         init_timeout_seconds()  # a bad setting is one line now, not after staging
     entries["Dockerfile"] = ContextEntry("Dockerfile", source=dockerfile)
     entries[".dockerignore"] = ContextEntry(".dockerignore", data=DOCKERIGNORE)
-    ca = settings.ca_bundle
-    if ca is not None and not ca.is_file():
-        raise ConfigError(f"CA bundle {str(ca)!r} (FAASFORGE_BUILD_CA_BUNDLE) does not exist")
-    if ca is not None:
-        check_ca_bundle(ca)
-    entries[".faasforge/ca-bundle.crt"] = (
-        ContextEntry(".faasforge/ca-bundle.crt", source=ca) if ca else
-        ContextEntry(".faasforge/ca-bundle.crt", data=b"")
-    )
+    entries[".faasforge/ca-bundle.crt"] = _ca_entry(settings)
 
     build_args = {
         "VERSION": request.version,
