@@ -205,10 +205,11 @@ def cold_matrix(params: Params) -> dict[str, Any]:
 
     startup = start_prefect()
     from faasforge.flows.build import build_images
+    from faasforge.registries import open_workspace
 
     from faasforge import staging
     from faasforge.model import ImageRequest
-    from faasforge.pipeline import Workspace, resolve_image
+    from faasforge.pipeline import resolve_image
     from faasforge.settings import Settings
 
     bdir = Path(params["benchmarks_dir"])
@@ -233,7 +234,7 @@ def cold_matrix(params: Params) -> dict[str, Any]:
                 "push_s": [r.push_seconds for r in records]}
 
     def raw_side(nonce: str) -> dict[str, Any]:
-        ws = Workspace.from_settings(Settings(benchmarks_dir=bdir, repository=repository))
+        ws = open_workspace(Settings(benchmarks_dir=bdir, repository=repository))
         jobs = []
         for name in names["faasforge"]:
             resolved = resolve_image(ImageRequest("local", name, "python", "3.11", "x64"), ws)

@@ -21,7 +21,7 @@ def run(ctx: Context) -> dict[str, Any]:
     names = cold_matrix_benchmarks(env.benchmarks_dir, env.run_id, IMAGES)
     result = run_worker(env, "cold-matrix", {
         "benchmarks_dir": str(env.benchmarks_dir), "names": names, "repository": env.repository("cold"),
-        "concurrency": CONCURRENCY, "rounds": ctx.pick(3, 1), "run_id": env.run_id,
+        "concurrency": CONCURRENCY, "rounds": ctx.pick(3, 2), "run_id": env.run_id,
     })
     env.images.update(result["images"])
     sides = {side: median(r[side]["seconds"] for r in result["rounds"])
