@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from tests.fakes.server import free_port
+from faasforge.ports import free_port
 
 ACCESS_KEY = "faasforge-test-access"
 SECRET_KEY = "faasforge-test-secret"

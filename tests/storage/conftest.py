@@ -84,7 +84,7 @@ def gcs_emulator() -> Iterator[str]:
     """A Cloud Storage emulator (gcp-storage-emulator, in memory) on 127.0.0.1; yields its URL."""
     from gcp_storage_emulator.server import create_server
 
-    from tests.fakes.server import free_port
+    from faasforge.ports import free_port
 
     port = free_port()
     server = create_server("127.0.0.1", port, in_memory=True)
@@ -99,7 +99,7 @@ def gcs_emulator() -> Iterator[str]:
 def azurite(request: pytest.FixtureRequest, node_modules: Path) -> Iterator[str]:
     """Azurite's Blob service (Microsoft's Storage emulator, from npm, in memory) on 127.0.0.1;
     yields the connection string."""
-    from tests.fakes.server import free_port
+    from faasforge.ports import free_port
 
     root = Path(request.config.cache.mkdir(f"faasforge-azurite-{AZURITE_VERSION}"))
     program = root / "node_modules" / ".bin" / "azurite-blob"

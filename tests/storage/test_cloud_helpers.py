@@ -124,7 +124,7 @@ def test_azure_nosql_reads_its_environment(monkeypatch: pytest.MonkeyPatch) -> N
 
     from azure.core.exceptions import ServiceRequestError
 
-    from tests.fakes.server import free_port
+    from faasforge.ports import free_port
 
     closed = free_port()  # nothing listens there: the client must try exactly this endpoint
     monkeypatch.setenv("NOSQL_STORAGE_DATABASE", "benchmarks")

@@ -14,7 +14,7 @@ import time
 import pytest
 import requests
 
-from tests.fakes.server import free_port
+from faasforge.ports import free_port
 from tests.storage.support import THUMBNAIL, TODO_LIST, SeBSInput
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
