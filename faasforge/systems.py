@@ -100,15 +100,18 @@ class Systems:
             ) from None
         if not isinstance(data, dict):
             raise ConfigError(f"systems config {str(path)!r} must hold a JSON object")
-        if overlay is not None:
-            data = merge_patch(data, load_overlay(overlay))
-        systems = cls(path=path, data=data)
-        for platform in systems.platforms():
-            systems._base_images(platform)  # validate shape early, one clear line
-            for language in systems._base_images(platform):
-                systems.deployment(platform, language)
-        systems.sebs_version()
+        systems = cls(path=path, data=data)._validated()
+        if overlay is not None:  # the file is checked on its own first, so its errors name it
+            systems = cls(path=path, data=merge_patch(data, load_overlay(overlay)))._validated()
         return systems
+
+    def _validated(self) -> Systems:
+        for platform in self.platforms():
+            self._base_images(platform)  # validate shape early, one clear line
+            for language in self._base_images(platform):
+                self.deployment(platform, language)
+        self.sebs_version()
+        return self
 
     def _error(self, key: str, allowed: str, value: object) -> ConfigError:
         return ConfigError(

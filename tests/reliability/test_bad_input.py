@@ -254,7 +254,7 @@ def test_base_image_that_does_not_exist(cli: Cli, docker_engine: object, local_r
     systems = _systems(cli, lambda d: d["local"]["languages"]["python"]["base_images"]["x64"].__setitem__(
         "3.11", "faasforge/no-such-base:3.11-x64"))
     result = cli.run("build", "--benchmark", "010.sleep", "--language", "python", "--version", "3.11",
-                     "--systems-config", systems)
+                     "--systems-config", systems, env={"FAASFORGE_SYSTEMS_OVERLAY": ""})  # this file's images only
     assert_refused(result, 2, "base image 'faasforge/no-such-base:3.11-x64' for python 3.11 (local x64) is not in "
                    "the engine and cannot be pulled")
     assert "(log: " in result.error_line
