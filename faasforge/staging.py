@@ -25,6 +25,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from faasforge import languages
 from faasforge.benchmarks import MODULES, Benchmark
 from faasforge.errors import ConfigError, InitScriptFailed, InitScriptTimeout, StagingError, UsageError
 from faasforge.hashing import INIT_PREFIX, context_hash, directory_hash
@@ -455,7 +456,10 @@ def plan_context(
     init_inputs = _init_inputs(benchmark, request.language) if scripts else ()
     if scripts:
         init_timeout_seconds()  # a bad setting is one line now, not after staging
-    entries["Dockerfile"] = ContextEntry("Dockerfile", source=dockerfile)
+    if languages.handles(request.language):  # Java and C++ lay out their own context
+        entries = languages.stage(request, benchmark, settings, code_dir, dockerfile, dockerfile_source,
+                                  builder_image, base_repository, deployment)
+    entries.setdefault("Dockerfile", ContextEntry("Dockerfile", source=dockerfile))
     entries[".dockerignore"] = ContextEntry(".dockerignore", data=DOCKERIGNORE)
     entries[".faasforge/ca-bundle.crt"] = _ca_entry(settings)
 

@@ -6,11 +6,22 @@
 #   scripts/base-image.sh tag KEY      print the image tag
 #   scripts/base-image.sh keys         print the known keys
 #
-# KEY is {python|nodejs}-{x64|arm64}. There is no Docker Hub here: the root is made with
+# KEY is {python|nodejs|java|java-build|cpp|cpp-build}-{x64|arm64}. There is no Docker Hub here: the root is made with
 # `debootstrap --variant=minbase` from the host's Debian mirror, packed as rootfs.tar and turned
 # into an image by `FROM scratch` + `ADD rootfs.tar /`, built with `--platform` so the image
 # records the right architecture. Foreign roots (arm64 on x86-64) run their maintainer scripts
 # under qemu through binfmt_misc (registered with the F flag by scripts/services.sh).
+#
+# The Java and C++ images are derived, not debootstrapped: `FROM` the python root of the same
+# architecture plus `apt-get install` of Debian packages in a `docker build` (host network, the
+# root's Debian mirror), which takes a fraction of a fresh root. A derived key builds its parent
+# first when the engine lacks it.
+#   java-ARCH        faasforge/base-java:17-ARCH   the JRE (openjdk-17-jre-headless): Java run base
+#   java-build-ARCH  faasforge/build-java:17-ARCH  + JDK, Maven 3.8.7 and the Maven plugins and
+#                    libraries Debian installs into its Maven repository /usr/share/maven-repo
+#   cpp-ARCH         faasforge/base-cpp:all-ARCH   C++ run base (libstdc++; the function image
+#                    brings the shared libraries its binary links, copied from the build stage)
+#   cpp-build-ARCH   faasforge/build-cpp:all-ARCH  g++, CMake, pkg-config, RapidJSON, Boost headers
 #
 # Environment:
 #   FAASFORGE_SERVICES_DIR   cache and logs (default /var/tmp/faasforge-services)
@@ -25,14 +36,19 @@ SUITE=${FAASFORGE_DEBIAN_SUITE:-bookworm}
 # Bump when the way roots are made changes: images and cached roots of an older recipe are rebuilt.
 RECIPE_VERSION=1
 RECIPE_LABEL=org.faasforge.base.recipe
-KEYS="python-x64 python-arm64 nodejs-x64 nodejs-arm64"
+KEYS="python-x64 python-arm64 nodejs-x64 nodejs-arm64 java-x64 java-arm64 java-build-x64 java-build-arm64 cpp-x64 cpp-arm64 cpp-build-x64 cpp-build-arm64"
 
 die() { printf 'base-image: error: %s\n' "$*" >&2; exit 1; }
 now() { date +%s; }
 
 # ---------------------------------------------------------------------------- image table
 spec() { # KEY -> globals LANGUAGE ARCH DEB_ARCH PLATFORM TAG INCLUDE CHROOT_PKGS EXPECT CMD_JSON
+    #                 (derived images: PARENT_KEY, APT_PKGS)
     local key=$1
+    PARENT_KEY=""
+    APT_PKGS=""
+    INCLUDE=""
+    CHROOT_PKGS=""
     LANGUAGE=${key%-*}
     ARCH=${key##*-}
     case $ARCH in
@@ -57,13 +73,55 @@ spec() { # KEY -> globals LANGUAGE ARCH DEB_ARCH PLATFORM TAG INCLUDE CHROOT_PKG
             EXPECT="node --version=v18."
             CMD_JSON='["node"]'
             ;;
-        *) die "unknown language in '$key' (want python or nodejs)" ;;
+        java)
+            TAG=faasforge/base-java:17-$ARCH
+            PARENT_KEY=python-$ARCH
+            APT_PKGS="openjdk-17-jre-headless"
+            EXPECT="java -version=openjdk version \"17."
+            CMD_JSON='["java", "-version"]'
+            ;;
+        java-build)
+            TAG=faasforge/build-java:17-$ARCH
+            PARENT_KEY=java-$ARCH
+            # Maven's lifecycle plugins (Debian maps Maven's default versions onto its own) and
+            # the libraries faasforge's wrappers and samples use, all into /usr/share/maven-repo.
+            APT_PKGS="openjdk-17-jdk-headless maven libmaven-compiler-plugin-java libmaven-shade-plugin-java"
+            APT_PKGS+=" libmaven-resources-plugin-java libmaven-jar-plugin-java libsurefire-java"
+            APT_PKGS+=" libmaven-install-plugin-java libmaven-clean-plugin-java libmaven-dependency-plugin-java"
+            APT_PKGS+=" libjackson2-databind-java libgoogle-gson-java libmustache-java"
+            EXPECT="mvn -B -v=Apache Maven 3.8."
+            CMD_JSON='["mvn", "-v"]'
+            ;;
+        cpp)
+            TAG=faasforge/base-cpp:all-$ARCH
+            PARENT_KEY=python-$ARCH
+            APT_PKGS="libstdc++6"
+            EXPECT="true="
+            CMD_JSON='["/bin/sh"]'
+            ;;
+        cpp-build)
+            TAG=faasforge/build-cpp:all-$ARCH
+            PARENT_KEY=python-$ARCH
+            APT_PKGS="g++ make cmake pkg-config rapidjson-dev libboost-dev"
+            EXPECT="cmake --version=cmake version 3."
+            CMD_JSON='["/bin/sh"]'
+            ;;
+        *) die "unknown language in '$key' (want python, nodejs, java, java-build, cpp or cpp-build)" ;;
     esac
 }
 
 recipe() { # a short hash of everything that shapes the image's content
-    printf '%s\n' "$RECIPE_VERSION" "$SUITE" "$DEB_ARCH" "$INCLUDE" "$CHROOT_PKGS" "$CMD_JSON" \
-        | sha256sum | cut -c1-16
+    local parent=""
+    if [[ -n $PARENT_KEY ]]; then # a derived image changes with its parent's recipe
+        parent=$(
+            spec "$PARENT_KEY"
+            recipe
+        )
+    fi
+    {
+        printf '%s\n' "$RECIPE_VERSION" "$SUITE" "$DEB_ARCH" "$INCLUDE" "$CHROOT_PKGS" "$CMD_JSON"
+        [[ -z $PARENT_KEY ]] || printf '%s\n' "$APT_PKGS" "$parent"
+    } | sha256sum | cut -c1-16
 }
 
 # ---------------------------------------------------------------------------- host apt settings
@@ -238,6 +296,36 @@ EOF
     rm -rf "$ctx"
 }
 
+docker_build_derived() { # FROM the parent image + apt-get install, in a docker build
+    local ctx=$CACHE/context parent_tag
+    parent_tag=$(
+        spec "$PARENT_KEY"
+        echo "$TAG"
+    )
+    rm -rf "$ctx"
+    mkdir -p "$ctx"
+    cat >"$ctx/Dockerfile" <<DOCKERFILE
+FROM $parent_tag
+ARG APT_HTTP_PROXY=""
+RUN set -eu; \\
+    opts="-q -o Dpkg::Use-Pty=0"; \\
+    if [ -n "\$APT_HTTP_PROXY" ]; then opts="\$opts -o Acquire::http::Proxy=\$APT_HTTP_PROXY"; fi; \\
+    export DEBIAN_FRONTEND=noninteractive; \\
+    apt-get \$opts update >/tmp/apt.log 2>&1 || { tail -n 30 /tmp/apt.log; exit 1; }; \\
+    apt-get \$opts install -y --no-install-recommends $APT_PKGS >>/tmp/apt.log 2>&1 \\
+      || { tail -n 40 /tmp/apt.log; exit 1; }; \\
+    apt-get clean; rm -rf /var/lib/apt/lists/* /tmp/apt.log /var/log/apt/* /var/log/dpkg.log; \\
+    mkdir -p /var/lib/apt/lists/partial
+LABEL $RECIPE_LABEL="$RECIPE" \\
+      org.opencontainers.image.title="$TAG" \\
+      org.opencontainers.image.description="faasforge local base image: $parent_tag + $APT_PKGS ($DEB_ARCH)"
+CMD $CMD_JSON
+DOCKERFILE
+    DOCKER_BUILDKIT=0 docker build -q --platform "$PLATFORM" --network host \
+        --build-arg "APT_HTTP_PROXY=$HTTP_PROXY_ENV" -t "$CANDIDATE" "$ctx"
+    rm -rf "$ctx"
+}
+
 promote() { # candidate -> $TAG, dropping an older recipe's image if nothing else uses it
     local old new
     old=$(docker image inspect -f '{{.Id}}' "$TAG" 2>/dev/null || true)
@@ -260,10 +348,16 @@ verify_image() {
     cmd=${EXPECT%%=*}
     want=${EXPECT#*=}
     # shellcheck disable=SC2086
-    out=$("${run[@]}" $cmd)
+    out=$("${run[@]}" $cmd 2>&1 | sed 's/\x1b\[[0-9;]*m//g') # no terminal colours (Maven's)
     [[ $out == "$want"* ]] || die "$CANDIDATE: '$cmd' printed '$out', expected '$want...'"
     local versions=$out
     case $LANGUAGE in
+        cpp)
+            "${run[@]}" sh -c 'ldconfig -p | grep -q "libstdc++.so.6 "' || die "$CANDIDATE has no libstdc++"
+            versions="libstdc++.so.6"
+            ;;
+        cpp-build) versions="$out, $("${run[@]}" g++ --version | head -n1)" ;;
+        java | java-build) versions=$(printf '%s' "$out" | head -n1) ;;
         python) versions="$versions, $("${run[@]}" pip --version | cut -d' ' -f1-2)" ;;
         nodejs) versions="node $versions, npm $("${run[@]}" npm --version)" ;;
     esac
@@ -278,9 +372,28 @@ cmd_build() {
     mkdir -p "$CACHE"
     exec 8>"$CACHE/lock"
     flock 8
-    MIRROR=$(detect_mirror)
     HTTP_PROXY_ENV=$(detect_apt_proxy)
     t0=$(now)
+    if image_current; then # another job built it while this one waited for the lock
+        echo "==> $TAG is up to date"
+        return 0
+    fi
+    if [[ -n $PARENT_KEY ]]; then
+        "$0" check "$PARENT_KEY" || "$0" build "$PARENT_KEY"
+        t1=$(now)
+        docker_build_derived
+        how="FROM $PARENT_KEY + apt-get install"
+        t2=$(now)
+        if ! (verify_image); then
+            docker rmi "$CANDIDATE" >/dev/null 2>&1 || true
+            die "verification of $TAG failed; not tagged"
+        fi
+        promote
+        t3=$(now)
+        echo "==> $TAG built in $((t3 - t0))s (parent $((t1 - t0))s, $how $((t2 - t1))s, verify $((t3 - t2))s)"
+        return 0
+    fi
+    MIRROR=$(detect_mirror)
     if [[ -f $CACHE/rootfs.tar && "$(cat "$CACHE/recipe" 2>/dev/null)" == "$RECIPE" ]]; then
         how="cached rootfs"
         echo "using cached $CACHE/rootfs.tar"
@@ -300,6 +413,10 @@ cmd_build() {
     echo "==> $TAG built in $((t3 - t0))s ($how $((t1 - t0))s, docker build $((t2 - t1))s, verify $((t3 - t2))s)"
 }
 
+image_current() {
+    [[ "$(docker image inspect -f "{{index .Config.Labels \"$RECIPE_LABEL\"}}" "$TAG" 2>/dev/null)" == "$RECIPE" ]]
+}
+
 main() {
     local cmd=${1:-}
     case $cmd in
@@ -314,9 +431,7 @@ main() {
     CANDIDATE=$TAG-candidate
     case $cmd in
         tag) echo "$TAG" ;;
-        check)
-            [[ "$(docker image inspect -f "{{index .Config.Labels \"$RECIPE_LABEL\"}}" "$TAG" 2>/dev/null)" == "$RECIPE" ]]
-            ;;
+        check) image_current ;;
         build) cmd_build ;;
     esac
 }

@@ -16,8 +16,11 @@
 #   FAASFORGE_PUBLIC_BASES    public base images to pull when Docker Hub answers (default: the
 #                             python/node slim images of the versions the demo and tests use)
 #   FAASFORGE_DOCKER_HUB      "off" skips the Docker Hub probe (offline stand-ins straight away)
-#   FAASFORGE_BASE_IMAGES     offline stand-ins to build when Docker Hub does not answer (default
-#                             "python-x64 python-arm64 nodejs-x64 nodejs-arm64"; empty for none)
+#   FAASFORGE_BASE_IMAGES     base images to build (default: python, nodejs, java, java-build, cpp
+#                             and cpp-build, each -x64 and -arm64; see scripts/base-image.sh keys;
+#                             empty for none). The Java and C++ ones derive from the python root.
+#                             When the public images were pulled, the python-* and nodejs-*
+#                             stand-ins are not built.
 #   FAASFORGE_BUILD_JOBS      base images built at once (default 4)
 #   DOCKER_HOST               engine to use; a local dockerd is started only for a unix socket
 set -euo pipefail
@@ -27,7 +30,8 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SERVICES_DIR=${FAASFORGE_SERVICES_DIR:-/var/tmp/faasforge-services}
 REGISTRY_PORT=${FAASFORGE_REGISTRY_PORT:-5000}
 REGISTRY_ADDR=127.0.0.1:$REGISTRY_PORT
-BASE_IMAGES=${FAASFORGE_BASE_IMAGES-python-x64 python-arm64 nodejs-x64 nodejs-arm64}
+BASE_IMAGES=${FAASFORGE_BASE_IMAGES-python-x64 python-arm64 nodejs-x64 nodejs-arm64 java-x64 java-arm64 \
+java-build-x64 java-build-arm64 cpp-x64 cpp-arm64 cpp-build-x64 cpp-build-arm64}
 BUILD_JOBS=${FAASFORGE_BUILD_JOBS:-4}
 PUBLIC_BASES=${FAASFORGE_PUBLIC_BASES-python:3.11-slim python:3.12-slim node:18-slim node:22-slim arm64v8/python:3.11-slim arm64v8/python:3.12-slim arm64v8/node:18-slim arm64v8/node:22-slim}
 BASE_MODE_FILE=$SERVICES_DIR/base-images.mode # "public" or "stand-ins": which systems the tests use
@@ -240,6 +244,10 @@ ensure_bases() {
     if hub_answers && pull_public_bases; then
         echo public >"$BASE_MODE_FILE"
         log "public base images ready: $PUBLIC_BASES"
+        local key rest=()
+        for key in $BASE_IMAGES; do [[ $key == python-* || $key == nodejs-* ]] || rest+=("$key"); done
+        BASE_IMAGES="${rest[*]}" # the Java/C++ ones still come from here
+        ensure_base_images
         return 0
     fi
     log "Docker Hub does not answer: offline stand-ins (systems overlay $OFFLINE_OVERLAY)"

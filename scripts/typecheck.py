@@ -23,6 +23,8 @@ def main() -> int:
         package.mkdir()
         for source in (ROOT / "faasforge").glob("*.py"):
             (package / source.name).symlink_to(source)
+        for sub in (ROOT / "faasforge").glob("*/__init__.py"):  # subpackages (faasforge/languages)
+            (package / sub.parent.name).symlink_to(sub.parent, target_is_directory=True)
         for name, folder in SUBPACKAGES.items():
             (package / name).symlink_to(ROOT / folder, target_is_directory=True)
         cmd = [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"), "-p", "faasforge"]

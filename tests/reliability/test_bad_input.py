@@ -70,14 +70,14 @@ def _long_version(data: dict) -> None:
     data["local"]["languages"]["python"]["base_images"]["x64"]["3.11." + "0" * 80] = "faasforge/base-python:3.11-x64"
 
 
-def _java(cli: Cli) -> list[str]:
-    code = cli.bench() / "java"
+def _ruby(cli: Cli) -> list[str]:
+    code = cli.bench() / "ruby"
     code.mkdir()
-    (code / "Function.java").write_text("class Function {}\n")
-    _config(cli, '{"timeout": 10, "memory": 128, "languages": ["python", "nodejs", "java"]}')
+    (code / "function.rb").write_text("def handler(event) = event\n")
+    _config(cli, '{"timeout": 10, "memory": 128, "languages": ["python", "nodejs", "ruby"]}')
     systems = _systems(cli, lambda d: d["local"]["languages"].__setitem__(
-        "java", {"base_images": {"x64": {"17": "faasforge/base-java:17-x64"}}}))
-    return ["build", "--benchmark", "010.sleep", "--language", "java", "--systems-config", systems]
+        "ruby", {"base_images": {"x64": {"3.2": "faasforge/base-ruby:3.2-x64"}}}))
+    return ["build", "--benchmark", "010.sleep", "--language", "ruby", "--systems-config", systems]
 
 
 def _empty_benchmark(cli: Cli) -> list[str]:
@@ -116,8 +116,8 @@ CASES = [
     # ---- platform, language, version, architecture
     Case("platform-matrix", "matrix file with `platforms = [\"lambda\"]`", "unknown platform 'lambda'; allowed: aws, azure, gcp, local, openwhisk",
          lambda cli: ["build-matrix", _matrix(cli, 'benchmarks = ["010.sleep"]\nplatforms = ["lambda"]\n')]),
-    Case("language-matrix", "matrix file with `[languages] java = [\"17\"]`", "unknown language 'java'; allowed: nodejs, python",
-         lambda cli: ["build-matrix", _matrix(cli, 'benchmarks = ["010.sleep"]\n[languages]\njava = ["17"]\n')]),
+    Case("language-matrix", "matrix file with `[languages] ruby = [\"3.2\"]`", "unknown language 'ruby'; allowed: cpp, java, nodejs, python",
+         lambda cli: ["build-matrix", _matrix(cli, 'benchmarks = ["010.sleep"]\n[languages]\nruby = ["3.2"]\n')]),
     Case("version", "`--language nodejs --version 99`", "unknown version of nodejs for platform 'local' '99'; allowed: 18",
          build("--benchmark", "010.sleep", "--language", "nodejs", "--version", "99")),
     Case("arch-case", "`--arch ARM64` (wrong case)", "unknown architecture 'ARM64'; allowed: arm64, x64",
@@ -182,8 +182,8 @@ CASES = [
     Case("concurrency-flag", "`--concurrency 0`", "unknown concurrency 0; allowed: a whole number of at least 1",
          build("--benchmark", "010.sleep", "--concurrency", "0")),
     # ---- what the image is built from and pushed to
-    Case("no-dockerfile", "a java benchmark on local, where no `dockerfiles/local/java/` template exists",
-         "no Dockerfile for platform 'local' and language 'java'", _java),
+    Case("no-dockerfile", "a ruby benchmark on local, where no `dockerfiles/local/ruby/` template exists",
+         "no Dockerfile for platform 'local' and language 'ruby'", _ruby),
     Case("registry-scheme", "`--registry ftp://127.0.0.1:5000`", "unknown registry 'ftp://127.0.0.1:5000'; allowed: host[:port]",
          build("--benchmark", "010.sleep", "--registry", "ftp://127.0.0.1:5000")),
     Case("registry-port", "`--registry 127.0.0.1:70000`", "unknown registry '127.0.0.1:70000'",

@@ -13,7 +13,7 @@ from faasforge.settings import faasforge_home
 
 CASES = [
     (["--benchmark", "010.sleep", "--platform", "heroku"], "unknown platform 'heroku'; allowed: aws, azure, gcp, local, openwhisk"),
-    (["--benchmark", "010.sleep", "--language", "ruby"], "unknown language for platform 'local' 'ruby'; allowed: nodejs, python"),
+    (["--benchmark", "010.sleep", "--language", "ruby"], "unknown language for platform 'local' 'ruby'; allowed: cpp, java, nodejs, python"),
     (["--benchmark", "010.sleep", "--language", "python", "--version", "2.7"], "'2.7'; allowed: 3.11"),
     (["--benchmark", "010.sleep", "--arch", "riscv"], "unknown architecture 'riscv'; allowed: arm64, x64"),
     (["--benchmark", "999.missing"], "unknown benchmark '999.missing'; allowed: 010.sleep, 110.dynamic-html, 140.todo-list, 215.thumbnail"),

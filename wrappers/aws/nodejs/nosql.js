@@ -9,7 +9,8 @@
 // / AWS_ENDPOINT_URL point it at another DynamoDB server).
 'use strict';
 
-// A thenable's .promise(), so the operations below read like the v2 DocumentClient's.
+// The v3 document client in the v2 DocumentClient's call shape (`client.put(params).promise()`),
+// so the operations below are the same as the local helper's.
 function documentClient() {
   const { DynamoDBClient } = require('@aws-sdk/client-dynamodb');
   const lib = require('@aws-sdk/lib-dynamodb');
