@@ -397,15 +397,49 @@ def _init_inputs(benchmark: Benchmark, language: str) -> tuple[ContextEntry, ...
     return tuple(entries)
 
 
-def _ca_entry(settings: Settings) -> ContextEntry:
-    """The build CA bundle (certificates only; an empty file when there is none)."""
+def _code_entries(request: ImageRequest, benchmark: Benchmark, code_dir: Path) -> dict[str, ContextEntry]:
+    """The benchmark's language directory under ``function/``, without its dependency files,
+    Dockerfiles, non-code folders and other variants' code."""
+    entries: dict[str, ContextEntry] = {}
+    variants = {v for v in benchmark.variants(request.language) if v != "default"}
+    for rel, real in walk_files(code_dir, benchmark.path):
+        top = rel.split("/", 1)[0]
+        if _is_dependency_file(request.language, rel) or top in BENCHMARK_DOCKERFILES or top in NOT_CODE:
+            continue
+        if top in variants and "/" in rel:  # another language variant's code (SeBS's overlay dirs)
+            continue
+        entries[f"function/{rel}"] = ContextEntry(
+            f"function/{rel}", source=real, executable=_executable(real)
+        )
+    return entries
+
+
+def _own_helpers(request: ImageRequest, entries: dict[str, ContextEntry], settings: Settings) -> dict[str, bool]:
+    """For each storage/nosql helper in the context: faasforge's own (else the benchmarks dir's, SeBS's)."""
+    extension = HELPER_EXTENSIONS.get(request.language, "")
+    own_dir = settings.wrappers_dir / request.platform / request.language
+    return {
+        m: entry.source is not None and entry.source.is_relative_to(own_dir)
+        for m in MODULES
+        if (entry := entries.get(f"function/{m}{extension}")) is not None
+    }
+
+
+def _build_files(dockerfile: Path, settings: Settings) -> dict[str, ContextEntry]:
+    """The Dockerfile, .dockerignore and the CA bundle builds trust (an empty file when none)."""
     ca = settings.ca_bundle
-    if ca is None:
-        return ContextEntry(".faasforge/ca-bundle.crt", data=b"")
-    if not ca.is_file():
+    if ca is not None and not ca.is_file():
         raise ConfigError(f"CA bundle {str(ca)!r} (FAASFORGE_BUILD_CA_BUNDLE) does not exist")
-    check_ca_bundle(ca)
-    return ContextEntry(".faasforge/ca-bundle.crt", source=ca)
+    if ca is not None:
+        check_ca_bundle(ca)  # certificates only: its COPY layer stays in the image history
+    return {
+        "Dockerfile": ContextEntry("Dockerfile", source=dockerfile),
+        ".dockerignore": ContextEntry(".dockerignore", data=DOCKERIGNORE),
+        ".faasforge/ca-bundle.crt": (
+            ContextEntry(".faasforge/ca-bundle.crt", source=ca) if ca else
+            ContextEntry(".faasforge/ca-bundle.crt", data=b"")
+        ),
+    }
 
 
 def plan_context(
@@ -425,31 +459,14 @@ def plan_context(
     deployment = deployment or Deployment()
     code_dir = benchmark.language_dir(request.language)
     dockerfile, dockerfile_source = find_dockerfile(request, code_dir, settings)
-    entries: dict[str, ContextEntry] = {}
-    variants = {v for v in benchmark.variants(request.language) if v != "default"}
-
-    for rel, real in walk_files(code_dir, benchmark.path):
-        top = rel.split("/", 1)[0]
-        if _is_dependency_file(request.language, rel) or top in BENCHMARK_DOCKERFILES or top in NOT_CODE:
-            continue
-        if top in variants and "/" in rel:  # another language variant's code (SeBS's overlay dirs)
-            continue
-        entries[f"function/{rel}"] = ContextEntry(
-            f"function/{rel}", source=real, executable=_executable(real)
-        )
+    entries = _code_entries(request, benchmark, code_dir)
     for rel, real in wrapper_files(request, settings, deployment).items():
         dest = _wrapper_destination(request, rel)
         entries[dest] = ContextEntry(dest, source=real, executable=_executable(real))
     _check_module_helpers(request, benchmark, entries, settings)
     if request.language == "python" and "function/__init__.py" not in entries:
         entries["function/__init__.py"] = ContextEntry("function/__init__.py", data=b"")
-    extension = HELPER_EXTENSIONS.get(request.language, "")
-    own_dir = settings.wrappers_dir / request.platform / request.language
-    helpers = {  # helper → faasforge's own (else the benchmarks dir's, SeBS's)
-        m: entry.source is not None and entry.source.is_relative_to(own_dir)
-        for m in MODULES
-        if (entry := entries.get(f"function/{m}{extension}")) is not None
-    }
+    helpers = _own_helpers(request, entries, settings)
     for entry in _dependency_entries(request, code_dir, deployment, benchmark.modules, helpers):
         entries[entry.relpath] = entry
     scripts = tuple(init_scripts(benchmark, request.language))
@@ -459,9 +476,9 @@ def plan_context(
     if languages.handles(request.language):  # Java and C++ lay out their own context
         entries = languages.stage(request, benchmark, settings, code_dir, dockerfile, dockerfile_source,
                                   builder_image, base_repository, deployment)
-    entries.setdefault("Dockerfile", ContextEntry("Dockerfile", source=dockerfile))
-    entries[".dockerignore"] = ContextEntry(".dockerignore", data=DOCKERIGNORE)
-    entries[".faasforge/ca-bundle.crt"] = _ca_entry(settings)
+    build_files = _build_files(dockerfile, settings)
+    entries.setdefault("Dockerfile", build_files.pop("Dockerfile"))  # a language's own, else this one
+    entries.update(build_files)
 
     build_args = {
         "VERSION": request.version,
