@@ -21,11 +21,14 @@ services-down:  ## stop the dockerd and registry that `make services` started
 install:
 	$(PYTHON) -m pip install -e '.[test]'
 
+# Public base images when Docker Hub answered, else the offline stand-ins' systems overlay.
+OVERLAY = FAASFORGE_SYSTEMS_OVERLAY="$${FAASFORGE_SYSTEMS_OVERLAY:-$$($(SERVICES) overlay)}"
+
 test: services install
-	$(TEST_CMD)
+	$(OVERLAY) $(TEST_CMD)
 
 demo: services install
-	$(PYTHON) -m faasforge.demo
+	$(OVERLAY) $(PYTHON) -m faasforge.demo
 
 bench: services install
 	$(PYTHON) bench/run.py

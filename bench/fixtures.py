@@ -51,6 +51,21 @@ def deps_benchmarks(benchmarks_dir: Path, run_id: str) -> dict[str, str]:
     return names
 
 
+def cold_matrix_benchmarks(benchmarks_dir: Path, run_id: str, count: int) -> dict[str, list[str]]:
+    """``count`` copies of 930.cold per order (the project's template; the seed's Dockerfile), each
+    with a nonce of its own in requirements.txt: a matrix whose every dependency layer changed."""
+    names: dict[str, list[str]] = {"faasforge": [], "seed": []}
+    for order, number in (("faasforge", 931), ("seed", 932)):
+        for index in range(1, count + 1):
+            name = f"{number}.cold-{order}-{index:02d}"
+            target = copy_benchmark(TEMPLATES / "930.cold", benchmarks_dir, "930.cold", name)
+            set_nonce(target, f"{run_id}-{name}")
+            if order == "seed":
+                shutil.copyfile(SEED_DOCKERFILE, target / "python" / "Dockerfile")
+            names[order].append(name)
+    return names
+
+
 def overhead_benchmark(benchmarks_dir: Path) -> str:
     """A copy of the sample 110.dynamic-html (Python: jinja2) for the overhead scenario."""
     name = "951.overhead-dynamic-html"

@@ -83,9 +83,15 @@ class BenchEnv:
 
     def environ(self, **extra: str) -> dict[str, str]:
         env = dict(os.environ)
+        overlay = env.get("FAASFORGE_SYSTEMS_OVERLAY") or services_overlay()
+        # a timeout, not a server: on a loaded machine Prefect's server takes longer than 20 s
+        startup = env.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
         for key in list(env):  # never a configured remote Prefect server or profile
             if key.startswith("PREFECT_") or key.startswith("FAASFORGE_"):
                 del env[key]
+        if overlay:  # the base images scripts/services.sh provided (offline stand-ins)
+            env["FAASFORGE_SYSTEMS_OVERLAY"] = overlay
+        env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = startup
         env.update({
             "FAASFORGE_HOME": str(self.root / "home"),
             "FAASFORGE_STAGING_DIR": str(self.root / "staging"),
@@ -104,6 +110,13 @@ class BenchEnv:
         delete_repositories(self.run_id)
         if not self.keep:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def services_overlay() -> str:
+    """What ``scripts/services.sh overlay`` prints: the systems overlay for offline stand-ins."""
+    done = subprocess.run([str(PROJECT_ROOT / "scripts" / "services.sh"), "overlay"],
+                          capture_output=True, text=True, check=False)
+    return done.stdout.strip()
 
 
 # ----------------------------------------------------------------------------------- processes

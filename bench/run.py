@@ -24,18 +24,20 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import BENCH_DIR, REGISTRY_API, BenchEnv, load_average, machine_facts, registry_get  # noqa: E402
-from scenarios import code_edit, memory, overhead, startup, throughput, verify  # noqa: E402
+from scenarios import code_edit, cold_matrix, memory, overhead, startup, throughput, verify  # noqa: E402
 from scenarios.common import Context  # noqa: E402
 
-SCENARIOS = {"1": verify, "2": code_edit, "3": overhead, "4": throughput, "5": startup, "6": memory}
-ORDER = ["5", "1", "6", "2", "3", "4"]  # 1 and 6 share the published matrix
+SCENARIOS = {
+    "1": verify, "2": code_edit, "3": overhead, "4": throughput, "5": startup, "6": memory, "7": cold_matrix,
+}
+ORDER = ["5", "1", "6", "2", "7", "3", "4"]  # 1 and 6 share the published matrix
 RESULTS = BENCH_DIR / "results" / "latest.json"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenario", action="append", default=[],
-                        help="scenario number(s) 1-6, repeatable or comma-separated (default: all)")
+                        help="scenario number(s) 1-7, repeatable or comma-separated (default: all)")
     parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller payloads")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (for debugging)")
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"results JSON (default {RESULTS})")
@@ -43,7 +45,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     chosen = {s.strip() for value in args.scenario for s in value.split(",") if s.strip()}
     unknown = chosen - set(SCENARIOS)
     if unknown:
-        parser.error(f"unknown scenario(s) {sorted(unknown)}; allowed: 1-6")
+        parser.error(f"unknown scenario(s) {sorted(unknown)}; allowed: 1-7")
     args.chosen = [s for s in ORDER if not chosen or s in chosen]
     return args
 

@@ -194,6 +194,90 @@ def _flow_row(label: str, seconds: float, record: Any) -> dict[str, Any]:
     }
 
 
+# ------------------------------------------------------------------------------ scenario 7
+def cold_matrix(params: Params) -> dict[str, Any]:
+    """8 images whose dependency layer changed, ``concurrency`` at a time, four ways: the
+    build_images flow with the project's template, the same flow with the seed's Dockerfile
+    order, ``docker build`` + ``docker push`` of the same staged contexts (fresh nonces),
+    ``concurrency`` at a time from a thread pool, and the first again with the BuildKit builder
+    (FAASFORGE_BUILDER=buildkit). The order of the sides rotates by round."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    startup = start_prefect()
+    from faasforge.flows.build import build_images
+    from faasforge.registries import open_workspace
+
+    from faasforge import staging
+    from faasforge.model import ImageRequest
+    from faasforge.pipeline import resolve_image
+    from faasforge.settings import Settings
+
+    bdir = Path(params["benchmarks_dir"])
+    concurrency = int(params["concurrency"])
+    names: dict[str, list[str]] = params["names"]
+    repository = params["repository"]
+    images: set[str] = set()
+
+    def flow_side(order: str, builder: str = "classic") -> dict[str, Any]:
+        cells = [{"benchmark": n, "language": "python", "version": "3.11", "architecture": "x64",
+                  "platform": "local"} for n in names[order]]
+        os.environ["FAASFORGE_BUILDER"] = builder  # read by the engine per build
+        with cli_settings():
+            t0 = time.perf_counter()
+            records = build_images(images=cells, concurrency=concurrency, repository=repository,
+                                   benchmarks_dir=str(bdir))
+            seconds = time.perf_counter() - t0
+        images.update(r.image_uri for r in records)
+        if not all(r.rebuilt for r in records):
+            raise RuntimeError(f"{order}: some images were skipped")
+        return {"seconds": seconds, "build_s": [r.build_seconds for r in records],
+                "push_s": [r.push_seconds for r in records]}
+
+    def raw_side(nonce: str) -> dict[str, Any]:
+        ws = open_workspace(Settings(benchmarks_dir=bdir, repository=repository))
+        jobs = []
+        for name in names["faasforge"]:
+            resolved = resolve_image(ImageRequest("local", name, "python", "3.11", "x64"), ws)
+            context = staging.materialize(resolved.plan)
+            args = [i for k, v in resolved.plan.build_args.items() for i in ("--build-arg", f"{k}={v}")]
+            tag = f"{resolved.name.repository_uri}:raw-{name}-{nonce}"
+            jobs.append((context, args, tag))
+
+        def one(job: tuple[Path, list[str], str]) -> None:
+            context, args, tag = job
+            docker("build", "--platform", "linux/amd64", "--network", "host", "--rm", "--force-rm", "-t", tag,
+                   *args, str(context))
+            docker("push", tag)
+
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            list(pool.map(one, jobs))
+        seconds = time.perf_counter() - t0
+        for context, _, tag in jobs:
+            staging.remove_context(context)
+            images.add(tag)
+        return {"seconds": seconds}
+
+    rounds = []
+    for index in range(int(params["rounds"])):
+        sides = ["faasforge", "seed", "raw", "buildkit"]
+        sides = sides[index % 4:] + sides[:index % 4]
+        row: dict[str, Any] = {}
+        for side in sides:
+            # a nonce of its own per side and round: every dependency layer is new to the engine
+            for name in names["seed" if side == "seed" else "faasforge"]:
+                set_nonce(benchmark_path(bdir, name), f"{params['run_id']}-{name}-{side}-r{index}")
+            if side == "raw":
+                row[side] = raw_side(f"{params['run_id']}-r{index}")
+            elif side == "buildkit":
+                row[side] = flow_side("faasforge", builder="buildkit")
+            else:
+                row[side] = flow_side(side)
+        os.environ["FAASFORGE_BUILDER"] = "classic"
+        rounds.append(row)
+    return {"startup": startup, "rounds": rounds, "images": sorted(images)}
+
+
 # ------------------------------------------------------------------------------ scenario 3
 def overhead(params: Params) -> dict[str, Any]:
     """One image three ways, on identical staged contexts: the build_image flow; the same steps as
@@ -474,6 +558,7 @@ COMMANDS: dict[str, Callable[[Params], dict[str, Any]]] = {
     "seed-pull": seed_pull,
     "prefect-startup": prefect_startup,
     "code-edit": code_edit,
+    "cold-matrix": cold_matrix,
     "overhead": overhead,
     "throughput": throughput,
     "raw-push-ceiling": raw_push_ceiling,

@@ -35,6 +35,11 @@ def _csv(values: Sequence[str] | None) -> list[str]:
 def _common(parser: argparse.ArgumentParser, registry: bool = True) -> None:
     parser.add_argument("--benchmarks-dir", type=Path, help="benchmarks in SeBS layout (default: the samples)")
     parser.add_argument("--systems-config", type=Path, help="systems.json in SeBS format (a SeBS checkout's works)")
+    parser.add_argument(
+        "--systems-overlay", type=Path,
+        help="JSON merge patch over the systems config (default $FAASFORGE_SYSTEMS_OVERLAY; "
+        "config/systems.offline.json points local at offline stand-in base images)",
+    )
     if registry:
         parser.add_argument(
             "--registry", help="registry host[:port][/namespace] for local and openwhisk (local default 127.0.0.1:5000)"
@@ -61,6 +66,11 @@ def _selection(parser: argparse.ArgumentParser) -> None:
 
 def _building(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="rebuild even if the registry holds the tag")
+    parser.add_argument(
+        "--index", action="store_true",
+        help="after all architectures of a benchmark/platform/version are pushed, publish one "
+        "multi-architecture OCI image index over them (local and openwhisk)",
+    )
     parser.add_argument(
         "--concurrency", type=int, default=None, help=f"images built at once (default {DEFAULT_CONCURRENCY})"
     )
@@ -123,6 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
 def _shared(args: argparse.Namespace) -> SharedParams:
     """The flow parameters the options name (the flows' defaults stand for the others)."""
     from faasforge.flows.params import SharedParams
+
+    if getattr(args, "systems_overlay", None) is not None:  # the flows build their own Settings
+        import os
+
+        from faasforge.overlay import OVERLAY_ENV
+
+        os.environ[OVERLAY_ENV] = str(args.systems_overlay.resolve())
 
     def path(value: Path | None, resolve: bool = False) -> str | None:
         return None if value is None else str(value.resolve() if resolve else value)
@@ -237,10 +254,16 @@ def _run_build(args: argparse.Namespace, matrix_path: Path | None) -> int:
             f"matrix {str(matrix_path)!r} selects no image that a platform can build (every cell "
             "was left out); allowed: cells whose platform offers the language, version and architecture"
         )
+    if args.index:
+        from faasforge.index import check_index_platforms
+
+        check_index_platforms([r.platform for r in requests])
     for request in requests:  # every name, file and hash decided before anything runs
         resolve_image(request, ws)
     concurrency = choose_concurrency(args.concurrency, file_concurrency)
-    records = _run_flows(requests, shared, concurrency, quiet=args.json, run_log=getattr(args, "run_log", None))
+    records = _run_flows(
+        requests, shared, concurrency, quiet=args.json, run_log=getattr(args, "run_log", None), index=args.index
+    )
     _emit(records, args.json)
     failed = [r for r in records if r.smoke_failed]
     if failed:
@@ -259,6 +282,7 @@ def _run_flows(
     concurrency: int,
     quiet: bool,
     run_log: RunLog | None = None,
+    index: bool = False,
 ) -> list[ImageRecord]:
     from faasforge.flows.session import flow_session
 
@@ -267,11 +291,11 @@ def _run_flows(
             import faasforge.flows.build  # noqa: F401 - Prefect sets its logging up on import; route it now
 
             run_log.install()
-        return _run_flows_now(requests, shared, concurrency, quiet)
+        return _run_flows_now(requests, shared, concurrency, quiet, index)
 
 
 def _run_flows_now(
-    requests: list[ImageRequest], shared: SharedParams, concurrency: int, quiet: bool
+    requests: list[ImageRequest], shared: SharedParams, concurrency: int, quiet: bool, index: bool = False
 ) -> list[ImageRecord]:
     from faasforge.flows.build import build_image, build_images
     from faasforge.push import RichPushProgress, showing_pushes, terminal_progress_wanted
@@ -280,9 +304,9 @@ def _run_flows_now(
     with display or contextlib.nullcontext(), showing_pushes(display):
         if len(requests) == 1:
             params: dict[str, Any] = {**requests[0].as_params(), **shared.as_params()}
-            return [cast("ImageRecord", build_image(**params))]
+            return [cast("ImageRecord", build_image(**params, index=index))]
         images = [r.as_params() for r in requests]
-        return list(build_images(images=images, concurrency=concurrency, **shared.as_params()))
+        return list(build_images(images=images, concurrency=concurrency, index=index, **shared.as_params()))
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -404,7 +428,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # a bug or an untranslated library error: one line, traceback to the log
         where = run_log.write_exception(exc)
-        detail = first_line(str(exc), 300)
+        from faasforge.redaction import mask_secrets
+
+        detail = mask_secrets(first_line(str(exc), 300))
         hint = f" (traceback in {where})" if where else ""
         print(f"faasforge: error: unexpected {type(exc).__name__}: {detail}{hint}", file=sys.stderr)
         return 1

@@ -15,7 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from faasforge.errors import BaseImageMissing, BuildFailed, EmulationUnavailable, EngineError, first_line
+from faasforge.errors import (
+    BaseImageMissing,
+    BuildFailed,
+    EmulationUnavailable,
+    EngineError,
+    InvalidValue,
+    first_line,
+)
 from faasforge.model import DOCKER_PLATFORM, ENGINE_ARCHITECTURE, BuildResult
 
 if TYPE_CHECKING:
@@ -104,8 +111,9 @@ def image_exists(client: docker.DockerClient, reference: str) -> bool:
     return True
 
 
-def check_base_images(client: docker.DockerClient, images: list[str]) -> None:
-    """Each base image must be in the engine or known to its registry (one request, no pull)."""
+def check_base_images(client: docker.DockerClient, images: list[str], for_what: str = "") -> None:
+    """Each base image must be in the engine or known to its registry (one request, no pull);
+    ``for_what`` names the language version it serves (``python 3.9 (local x64)``)."""
     from docker.errors import APIError, ImageNotFound
 
     for image in dict.fromkeys(images):
@@ -120,10 +128,57 @@ def check_base_images(client: docker.DockerClient, images: list[str]) -> None:
             client.api.inspect_distribution(image)
         except APIError as exc:
             reason = _short(getattr(exc, "explanation", None) or exc)
+            serves = f" for {for_what}" if for_what else ""
             raise BaseImageMissing(
-                f"base image {image!r} is not in the engine and cannot be pulled ({reason}); "
-                "check systems.json, or build the local base images with scripts/services.sh up"
+                f"base image {image!r}{serves} is not in the engine and cannot be pulled ({reason}); "
+                "pull it, pick another version, or point systems.json at one (scripts/services.sh up "
+                "builds offline stand-ins; --systems-overlay config/systems.offline.json uses them)"
             ) from None
+
+
+# The classic builder's race between concurrent builds that share layers (moby/moby#36573): the
+# export of one build loses a layer another build committed at the same moment. The same build
+# run again succeeds (nuclio/nuclio#1956 retries it too), so the build step retries it once.
+ENGINE_RACE_MARKERS = ("layer does not exist", "failed to get layer", "failed to register layer")
+RACE_RETRIES = 1
+
+
+def is_engine_race(message: str) -> bool:
+    """Whether a build error is the engine's layer race, not a fault of the Dockerfile."""
+    lowered = message.lower()
+    return any(marker in lowered for marker in ENGINE_RACE_MARKERS)
+
+
+BUILDERS = ("classic", "buildkit")
+BUILDER_ENV = "FAASFORGE_BUILDER"
+BUILDKIT_CLI_ENV = "FAASFORGE_BUILDKIT_CLI"
+# Debian's docker.io CLI (20.10) drives the engine's built-in BuildKit with DOCKER_BUILDKIT=1;
+# newer CLIs need a buildx plugin for that. docker-py cannot drive BuildKit (docker/docker-py#2230).
+DEFAULT_BUILDKIT_CLI = "/usr/bin/docker"
+
+
+def configured_builder() -> str:
+    """``$FAASFORGE_BUILDER``: ``classic`` (docker-py, the default) or ``buildkit`` (the engine's
+    built-in BuildKit through the docker CLI; BENCHMARKS.md, scenario 7, has both measured)."""
+    value = os.environ.get(BUILDER_ENV, "").strip().lower() or "classic"
+    if value not in BUILDERS:
+        raise InvalidValue(f"builder ({BUILDER_ENV})", value, BUILDERS)
+    return value
+
+
+def buildkit_cli() -> str:
+    """The docker CLI that drives BuildKit: ``$FAASFORGE_BUILDKIT_CLI``, else Debian's."""
+    import shutil
+
+    configured = os.environ.get(BUILDKIT_CLI_ENV, "").strip()
+    candidate = configured or (DEFAULT_BUILDKIT_CLI if Path(DEFAULT_BUILDKIT_CLI).is_file() else "docker")
+    found = shutil.which(candidate)
+    if not found:
+        raise EngineError(
+            f"the BuildKit builder needs a docker CLI that drives BuildKit ({candidate!r} not found); "
+            f"set {BUILDKIT_CLI_ENV}, install Debian's docker.io, or use {BUILDER_ENV}=classic"
+        )
+    return found
 
 
 def build_image(
@@ -135,12 +190,56 @@ def build_image(
     content_hash: str,
     on_line: LineSink | None = None,
     network_mode: str = "host",
+    race_retries: int = RACE_RETRIES,
+    builder: str | None = None,
 ) -> BuildResult:
-    """Build ``context_dir`` into ``image_uri`` for ``architecture``; BuildFailed with the log tail."""
+    """Build ``context_dir`` into ``image_uri`` for ``architecture``; BuildFailed with the log tail.
+
+    ``builder``: ``classic`` (docker-py) or ``buildkit`` (default: ``configured_builder()``).
+    A build that fails with the engine's layer race (``is_engine_race``) is run again, up to
+    ``race_retries`` times; the layers it had committed are engine cache hits then."""
+    started = time.monotonic()
+    once = _build_once_buildkit if (builder or configured_builder()) == "buildkit" else _build_once
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            image_id = once(
+                client, context_dir, image_uri, architecture, build_args, content_hash, on_line, network_mode
+            )
+            break
+        except BuildFailed as exc:
+            if attempt > race_retries or not is_engine_race(exc.reason):
+                raise
+            log.warning(
+                "build of %s hit the engine's layer race (%s); building it again (retry %d of %d)",
+                image_uri, exc.reason, attempt, race_retries,
+            )
+    inspected = client.api.inspect_image(image_id or image_uri)
+    return BuildResult(
+        image_uri=image_uri,
+        image_id=inspected["Id"],
+        size_bytes=int(inspected.get("Size", 0)),
+        architecture=str(inspected.get("Architecture", "")),
+        seconds=round(time.monotonic() - started, 3),
+        content_hash=content_hash,
+    )
+
+
+def _build_once(
+    client: docker.DockerClient,
+    context_dir: Path,
+    image_uri: str,
+    architecture: str,
+    build_args: dict[str, str],
+    content_hash: str,
+    on_line: LineSink | None,
+    network_mode: str,
+) -> str | None:
+    """One classic-builder build through docker-py; the image id, or BuildFailed."""
     from docker.errors import APIError
 
     tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
-    started = time.monotonic()
     error: str | None = None
     image_id: str | None = None
     try:
@@ -173,15 +272,56 @@ def build_image(
     if error:
         tail.append(error)
         raise BuildFailed(image_uri, error, list(tail))
-    inspected = client.api.inspect_image(image_id or image_uri)
-    return BuildResult(
-        image_uri=image_uri,
-        image_id=inspected["Id"],
-        size_bytes=int(inspected.get("Size", 0)),
-        architecture=str(inspected.get("Architecture", "")),
-        seconds=round(time.monotonic() - started, 3),
-        content_hash=content_hash,
-    )
+    return image_id
+
+
+def _build_once_buildkit(
+    client: docker.DockerClient,
+    context_dir: Path,
+    image_uri: str,
+    architecture: str,
+    build_args: dict[str, str],
+    content_hash: str,
+    on_line: LineSink | None,
+    network_mode: str,
+) -> str | None:
+    """One build by the engine's BuildKit, through the docker CLI (same engine: DOCKER_HOST);
+    the image lands in the engine as with the classic builder. The image id, or BuildFailed."""
+    import subprocess
+    import tempfile
+
+    tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
+    with tempfile.TemporaryDirectory(prefix="faasforge-buildkit-") as tmp:
+        iidfile = Path(tmp) / "iid"
+        cmd = [
+            buildkit_cli(), "build", "--progress=plain", "--network", network_mode,
+            "--platform", DOCKER_PLATFORM[architecture], "--tag", image_uri,
+            "--label", f"org.faasforge.content-hash={content_hash}", "--iidfile", str(iidfile),
+            "--file", str(context_dir / "Dockerfile"),
+        ]
+        for key, value in build_args.items():
+            cmd += ["--build-arg", f"{key}={value}"]
+        cmd.append(str(context_dir))
+        env = {**os.environ, "DOCKER_BUILDKIT": "1", "DOCKER_CLI_HINTS": "false"}
+        try:
+            proc = subprocess.Popen(
+                cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+            )
+        except OSError as exc:
+            raise EngineError(f"the BuildKit builder could not start {cmd[0]} ({exc.strerror})") from None
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = _ANSI.sub("", raw).rstrip("\n")
+            if line.strip():
+                tail.append(line)
+                if on_line:
+                    on_line(line)
+        code = proc.wait()
+        image_id = iidfile.read_text().strip() if iidfile.is_file() else None
+    if code != 0 or not image_id:
+        reason = next((ln.strip() for ln in reversed(tail) if "error" in ln.lower()), f"exit code {code}")
+        raise BuildFailed(image_uri, reason[:200], list(tail))
+    return image_id
 
 
 def _chunk_error(chunk: dict[str, Any]) -> str | None:

@@ -18,7 +18,9 @@
     ├── CatalogError               the catalog could not be read or written
     ├── ImageLockTimeout           another run held an image's lock for longer than the timeout
     ├── InvokeFailed               `faasforge invoke`: the image did not answer; carries its log tail
-    └── LocalServerError           the local Prefect API server (no PREFECT_API_URL) did not start
+    ├── LocalServerError           the local Prefect API server (no PREFECT_API_URL) did not start
+    ├── FanOutFailed               a fanned-out image run failed, was cancelled or timed out
+    └── MatrixFailed               some images of a matrix failed (carries the records that succeeded)
 
 The CLI turns any of these into one line on stderr and an exit code (`exit_code`).
 Error messages never contain credentials.
@@ -26,13 +28,22 @@ Error messages never contain credentials.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from faasforge.redaction import mask_secrets
 
 
 class FaasforgeError(Exception):
-    """Base of every error faasforge raises on purpose."""
+    """Base of every error faasforge raises on purpose. Its message passes through
+    ``faasforge.redaction.mask_secrets``: a quoted value never echoes a credential."""
 
     exit_code = 1
+
+    def __init__(self, *args: object) -> None:
+        if args and isinstance(args[0], str):
+            args = (mask_secrets(args[0]), *args[1:])
+        super().__init__(*args)
 
 
 class UsageError(FaasforgeError):
@@ -46,7 +57,7 @@ class InvalidValue(UsageError):
 
     def __init__(self, what: str, value: object, allowed: Iterable[object] | str) -> None:
         self.what = what
-        self.value = value
+        self.value = mask_secrets(value) if isinstance(value, str) else value
         if isinstance(allowed, str):
             allowed_text = allowed
         else:
@@ -101,10 +112,10 @@ class BuildFailed(FaasforgeError):
 
     def __init__(self, image: str, reason: str, log_tail: list[str]) -> None:
         self.image = image
-        self.reason = reason
-        self.log_tail = log_tail
-        tail = "\n".join(f"    {line}" for line in log_tail)
-        super().__init__(f"build of {image} failed: {reason}\n  last lines of the build log:\n{tail}")
+        self.reason = mask_secrets(reason)
+        self.log_tail = [mask_secrets(line) for line in log_tail]
+        tail = "\n".join(f"    {line}" for line in self.log_tail)
+        super().__init__(f"build of {image} failed: {self.reason}\n  last lines of the build log:\n{tail}")
 
 
 class RegistryError(FaasforgeError):
@@ -146,6 +157,22 @@ class InvokeFailed(FaasforgeError):
 class LocalServerError(FaasforgeError):
     """The local Prefect API server exited or did not answer in time; the message carries the tail
     of its output and names its log file."""
+
+
+class FanOutFailed(FaasforgeError):
+    """A fanned-out image run failed, was cancelled, or no worker finished it in time."""
+
+
+class MatrixFailed(FaasforgeError):
+    """Some images of a matrix failed; ``records`` holds the ones that succeeded, ``failures``
+    (request, exception) pairs. Exit code 2 when every failure was bad input, else 1."""
+
+    def __init__(self, message: str, records: Sequence[Any], failures: Sequence[tuple[Any, BaseException]]) -> None:
+        super().__init__(message)
+        self.records = list(records)
+        self.failures = list(failures)
+        codes = {getattr(e, "exit_code", 1) for _, e in failures}
+        self.exit_code = 2 if codes == {2} else 1
 
 
 def first_line(error: BaseException | str | None, limit: int | None = None) -> str:

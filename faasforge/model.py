@@ -197,9 +197,24 @@ class ImageRecord:
             self.platform, self.benchmark, self.language, self.version, self.architecture
         )
 
+    @property
+    def digest_uri(self) -> str | None:
+        """``{registry}/{repository}@{digest}``: the immutable reference to deploy (a reused tag
+        may not roll a service forward; SeBS deploys Cloud Run by digest for that reason)."""
+        return digest_reference(self.image_uri, self.digest)
+
+    @property
+    def index_uri(self) -> str | None:
+        """The multi-architecture index over this image and its siblings (``--index``), if any."""
+        value = self.extra.get("index_uri")
+        return str(value) if value else None
+
     def to_json(self) -> dict[str, Any]:
-        """The public JSON shape (``--json``), with build and push seconds added."""
+        """The public JSON shape (``--json``), with build and push seconds, the digest reference
+        and the index reference added."""
         data = {k: getattr(self, k) for k in self.JSON_KEYS}
+        data["digest_uri"] = self.digest_uri
+        data["index_uri"] = self.index_uri
         data["build_seconds"] = self.build_seconds
         data["push_seconds"] = self.push_seconds
         if self.smoke is not None:
@@ -212,6 +227,20 @@ class ImageRecord:
 
     def replace(self, **changes: Any) -> ImageRecord:
         return dataclasses.replace(self, **changes)
+
+
+def repository_of(image_uri: str) -> str:
+    """``host[:port]/repo/name`` of ``host[:port]/repo/name:tag`` (a port's colon is kept)."""
+    head, slash, last = image_uri.rpartition("/")
+    name = last.split("@", 1)[0].split(":", 1)[0]
+    return f"{head}{slash}{name}"
+
+
+def digest_reference(image_uri: str, digest: str | None) -> str | None:
+    """``repository@digest`` for a tagged URI, or None without a digest."""
+    if not digest:
+        return None
+    return f"{repository_of(image_uri)}@{digest}"
 
 
 def megabytes(size_bytes: int | None) -> float | None:

@@ -67,7 +67,7 @@ class Workspace:
 
     @classmethod
     def from_settings(cls, settings: Settings, registries: RegistrySource) -> Workspace:
-        systems = Systems.load(settings.systems_config)
+        systems = Systems.load(settings.systems_config, settings.systems_overlay)
         if settings.sebs_version is None:  # sebs-style tags name the systems config's SeBS version
             settings = dataclasses.replace(settings, sebs_version=systems.sebs_version())
         return cls(settings=settings, systems=systems, registries=registries)
@@ -135,7 +135,11 @@ class DockerEngine:
 
         def build(client: docker.DockerClient) -> BuildResult:
             check_emulation(client, arch)
-            check_base_images(client, [args["BASE_IMAGE_BUILDER"], args["BASE_IMAGE"]])
+            r = resolved.request
+            check_base_images(
+                client, [args["BASE_IMAGE_BUILDER"], args["BASE_IMAGE"]],
+                for_what=f"{r.language} {r.version} ({r.platform} {r.architecture})",
+            )
             return build_image(
                 client, context_dir, resolved.image_uri, arch, args, resolved.plan.content_hash, on_line=on_line
             )
@@ -146,15 +150,16 @@ class DockerEngine:
         self, name: ImageName, registry: Registry, retry: PushRetry, progress: PushProgress | None = None
     ) -> PushResult:
         from faasforge.push import push_image
+        from faasforge.retry import RetryPolicy
 
+        policy = retry if isinstance(retry, RetryPolicy) else RetryPolicy(retry.attempts, retry.backoff_seconds)
         return self._call(lambda client: push_image(
             client,
             name,
             registry.push_credentials,
             registry.invalidate_credentials,
             progress=progress,
-            attempts=retry.attempts,
-            backoff_seconds=retry.backoff_seconds,
+            retry=policy,
         ))
 
     def has_image(self, image_uri: str) -> bool:

@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
-from faasforge.errors import PushFailed, RegistryAuthError, RegistryUnreachable
+from faasforge.errors import PushFailed, RegistryAuthError
 from faasforge.model import ImageName, PushResult
+from faasforge.retry import RetryPolicy, call_with_retries
 
 if TYPE_CHECKING:
     import docker
@@ -136,51 +137,60 @@ def push_image(
     credentials: Callable[[], PushCredentials | None],
     invalidate_credentials: Callable[[], None],
     progress: PushProgress | None = None,
-    attempts: int = 4,
-    backoff_seconds: float = 1.0,
+    retry: RetryPolicy | None = None,
 ) -> PushResult:
-    """Push ``name``; retry network failures with back-off, refresh credentials once on a 401."""
+    """Push ``name``; network failures are retried by the one policy (faasforge.retry), and
+    credentials are refreshed once on a 401."""
     started = time.monotonic()
-    delay = backoff_seconds
-    refreshed = False
-    attempt = 0
-    while True:
-        attempt += 1
+    policy = retry or RetryPolicy()
+
+    def once() -> str:
         creds = credentials()
-        secret = creds.password if creds else None
         try:
-            digest = _push_once(client, name, creds, progress or QuietProgress())
-            return PushResult(digest=digest, compressed_bytes=None, seconds=round(time.monotonic() - started, 3))
+            return _push_once(client, name, creds, progress or QuietProgress())
         except _StreamError as exc:
-            message = _scrub(exc.message, secret)
-            lowered = message.lower()
-            if any(m in lowered for m in AUTH_MARKERS):
-                if not refreshed:
-                    refreshed = True
-                    invalidate_credentials()
-                    continue
+            raise _PushRefused(_scrub(exc.message, creds.password if creds else None)) from None
+
+    for refreshed in (False, True):
+        try:
+            digest = call_with_retries(
+                once, what=f"push of {name.image_uri}", transient=_network_reason, policy=policy,
+                exhausted=lambda n, reason: f"push of {name.image_uri} failed after {n} attempts: {reason}",
+            )
+            return PushResult(digest=digest, compressed_bytes=None, seconds=round(time.monotonic() - started, 3))
+        except _PushRefused as exc:
+            if not _is_auth(exc.message):
+                raise PushFailed(f"push of {name.image_uri} failed: {exc.message}") from None
+            if refreshed:
                 raise RegistryAuthError(
-                    f"registry {name.registry} rejected the push of {name.repository}:{name.tag}: {message}"
+                    f"registry {name.registry} rejected the push of {name.repository}:{name.tag}: {exc.message}"
                 ) from None
-            if any(m in lowered for m in NETWORK_MARKERS) and attempt < attempts:
-                log.warning(
-                    "push of %s failed (%s); attempt %d of %d, retrying in %.2fs",
-                    name.image_uri, message, attempt, attempts, delay,
-                )
-                time.sleep(delay)
-                delay *= 2
-                continue
-            if any(m in lowered for m in NETWORK_MARKERS):
-                raise RegistryUnreachable(
-                    f"push of {name.image_uri} failed after {attempt} attempts: {message}"
-                ) from None
-            raise PushFailed(f"push of {name.image_uri} failed: {message}") from None
+            invalidate_credentials()
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
 class _StreamError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class _PushRefused(_StreamError):
+    """The push stream's error, with any credential scrubbed from its message."""
+
+
+def _is_auth(message: str) -> bool:
+    lowered = message.lower()
+    return any(m in lowered for m in AUTH_MARKERS)
+
+
+def _network_reason(exc: Exception) -> str | None:
+    """A push failure worth another try: the engine's (scrubbed) message on a network error."""
+    if isinstance(exc, _PushRefused) and not _is_auth(exc.message):
+        lowered = exc.message.lower()
+        if any(m in lowered for m in NETWORK_MARKERS):
+            return exc.message
+    return None
 
 
 def _scrub(message: str, secret: str | None) -> str:

@@ -146,7 +146,9 @@ class RunLog:
             self._file = self._open_file()
         if self._file is None or self.path is None:
             return None
-        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        from faasforge.redaction import mask_secrets
+
+        text = mask_secrets("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
         try:
             self._file.acquire()
             try:

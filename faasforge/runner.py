@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from faasforge.defaults import DEFAULT_CONCURRENCY
-from faasforge.errors import FaasforgeError, first_line
+from faasforge.errors import MatrixFailed, first_line
 from faasforge.locks import BuildSlots, build_slots, image_lock
 from faasforge.model import BuildResult, ImageRecord, ImageRequest, Rebuilt, RegistryDecision, ResolvedImage
 from faasforge.pipeline import PlainSteps, Steps, Workspace
@@ -99,26 +99,13 @@ def _build(resolved: ResolvedImage, steps: Steps, force: bool, slots: BuildSlots
 
 
 # ------------------------------------------------------------------------------------ a matrix
-class MatrixFailed(FaasforgeError):
-    """Some images of a matrix failed; ``records`` holds the ones that succeeded."""
-
-    def __init__(
-        self, message: str, records: list[ImageRecord], failures: list[tuple[ImageRequest, BaseException]]
-    ) -> None:
-        super().__init__(message)
-        self.records = records
-        self.failures = failures
-        codes = {getattr(e, "exit_code", 1) for _, e in failures}
-        self.exit_code = 2 if codes == {2} else 1
-
-
 @dataclass
 class MatrixOutcome:
     """Every image of a matrix: the records in the matrix's order, and the failures."""
 
     requests: Sequence[ImageRequest]
     records: list[ImageRecord] = field(default_factory=list)
-    failures: list[tuple[ImageRequest, BaseException]] = field(default_factory=list)
+    failures: list[tuple[ImageRequest, Exception]] = field(default_factory=list)
 
     def raise_for_failures(self) -> None:
         """MatrixFailed naming each failed image and the first line of its error, if any failed."""
@@ -188,7 +175,7 @@ def _run_all(
             record = one(request)
             with lock:
                 outcome.records.append(record)
-        except BaseException as exc:  # noqa: BLE001 - reported with the others, per image
+        except Exception as exc:  # noqa: BLE001 - reported with the others, per image; a cancellation stops the run
             with lock:
                 outcome.failures.append((request, exc))
         finally:

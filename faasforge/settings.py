@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +42,40 @@ def build_ca_bundle() -> Path | None:
     return DEFAULT_CA_BUNDLE if DEFAULT_CA_BUNDLE.is_file() else None
 
 
+_PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")
+_CERTIFICATE_BLOCKS = {b"CERTIFICATE", b"TRUSTED CERTIFICATE", b"X509 CRL"}
+_checked_bundles: dict[tuple[str, int, int], None] = {}
+
+
+def check_ca_bundle(path: Path) -> None:
+    """A build CA bundle must hold public certificates only: its COPY layer stays in the image
+    history (dockerfiles/; BENCHMARKS.md, scenario 2), so a private key in it would be published.
+    ConfigError names the file and the kind of block, never its content. Checked once per file
+    version and process."""
+    from faasforge.errors import ConfigError
+
+    try:
+        st = path.stat()
+        key = (str(path), st.st_mtime_ns, st.st_size)
+        if key in _checked_bundles:
+            return
+        data = path.read_bytes()
+    except OSError:
+        raise ConfigError(f"CA bundle {str(path)!r} (FAASFORGE_BUILD_CA_BUNDLE) does not exist") from None
+    kinds = set(_PEM_BLOCK.findall(data))
+    other = sorted(k.decode() for k in kinds - _CERTIFICATE_BLOCKS)
+    if other:
+        raise ConfigError(
+            f"CA bundle {str(path)!r} (FAASFORGE_BUILD_CA_BUNDLE) holds {', '.join(other)} blocks; "
+            "allowed: PEM certificates only (a build CA bundle ships in the image history)"
+        )
+    if data.strip() and b"CERTIFICATE" not in kinds:
+        raise ConfigError(
+            f"CA bundle {str(path)!r} (FAASFORGE_BUILD_CA_BUNDLE) holds no PEM certificate; "
+            "allowed: a PEM file of certificates, or FAASFORGE_BUILD_CA_BUNDLE=none"
+        )
+    _checked_bundles[key] = None
+
 DEFAULT_INIT_TIMEOUT_SECONDS = 600.0
 
 
@@ -70,6 +105,12 @@ def registries_config_path() -> Path | None:
     return candidate if candidate.is_file() else None
 
 
+def _overlay_path() -> Path | None:
+    from faasforge.overlay import overlay_path
+
+    return overlay_path()
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a run needs to know besides the image itself."""
@@ -85,6 +126,7 @@ class Settings:
     ca_bundle: Path | None = field(default_factory=build_ca_bundle)
     home: Path = field(default_factory=faasforge_home)
     registries_config: Path | None = field(default_factory=registries_config_path)
+    systems_overlay: Path | None = field(default_factory=_overlay_path)
 
     @property
     def catalog_path(self) -> Path:

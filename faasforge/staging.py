@@ -30,7 +30,7 @@ from faasforge.benchmarks import MODULES, Benchmark
 from faasforge.errors import ConfigError, InitScriptFailed, InitScriptTimeout, StagingError, UsageError
 from faasforge.hashing import INIT_PREFIX, context_hash, directory_hash
 from faasforge.model import ContextEntry, ContextPlan, ImageRequest
-from faasforge.settings import Settings, init_timeout_seconds, staging_root
+from faasforge.settings import Settings, check_ca_bundle, init_timeout_seconds, staging_root
 from faasforge.systems import Deployment, Packages
 
 log = logging.getLogger("faasforge.staging")
@@ -432,6 +432,8 @@ def _build_files(dockerfile: Path, settings: Settings) -> dict[str, ContextEntry
     ca = settings.ca_bundle
     if ca is not None and not ca.is_file():
         raise ConfigError(f"CA bundle {str(ca)!r} (FAASFORGE_BUILD_CA_BUNDLE) does not exist")
+    if ca is not None:
+        check_ca_bundle(ca)  # certificates only: its COPY layer stays in the image history
     return {
         "Dockerfile": ContextEntry("Dockerfile", source=dockerfile),
         ".dockerignore": ContextEntry(".dockerignore", data=DOCKERIGNORE),

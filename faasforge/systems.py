@@ -30,6 +30,7 @@ from typing import Any
 
 from faasforge.errors import ConfigError, InvalidValue
 from faasforge.model import ARCHITECTURES, ImageRequest
+from faasforge.overlay import load_overlay, merge_patch
 
 NON_PLATFORM_KEYS = {"general"}
 UNKNOWN_SEBS_VERSION = "unknown"  # what SeBS itself uses when general.SeBS_version is absent
@@ -83,7 +84,8 @@ class Systems:
     data: dict[str, Any]
 
     @classmethod
-    def load(cls, path: Path) -> Systems:
+    def load(cls, path: Path, overlay: Path | None = None) -> Systems:
+        """Read ``path``; ``overlay`` (faasforge.overlay, a JSON merge patch) is applied over it."""
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -98,13 +100,18 @@ class Systems:
             ) from None
         if not isinstance(data, dict):
             raise ConfigError(f"systems config {str(path)!r} must hold a JSON object")
-        systems = cls(path=path, data=data)
-        for platform in systems.platforms():
-            systems._base_images(platform)  # validate shape early, one clear line
-            for language in systems._base_images(platform):
-                systems.deployment(platform, language)
-        systems.sebs_version()
+        systems = cls(path=path, data=data)._validated()
+        if overlay is not None:  # the file is checked on its own first, so its errors name it
+            systems = cls(path=path, data=merge_patch(data, load_overlay(overlay)))._validated()
         return systems
+
+    def _validated(self) -> Systems:
+        for platform in self.platforms():
+            self._base_images(platform)  # validate shape early, one clear line
+            for language in self._base_images(platform):
+                self.deployment(platform, language)
+        self.sebs_version()
+        return self
 
     def _error(self, key: str, allowed: str, value: object) -> ConfigError:
         return ConfigError(

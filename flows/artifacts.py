@@ -12,7 +12,7 @@ TABLE_COLUMNS = ("image", "uncompressed MB", "compressed MB", "rebuilt", "reason
 
 
 def image_rows(
-    records: list[ImageRecord], failures: list[tuple[ImageRequest, BaseException]] | None = None
+    records: list[ImageRecord], failures: list[tuple[ImageRequest, Exception]] | None = None
 ) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     fanned_out = any(r.extra.get("work_queue") for r in records)
@@ -48,7 +48,7 @@ def image_rows(
 def publish_images_table(
     records: list[ImageRecord],
     key: str,
-    failures: list[tuple[ImageRequest, BaseException]] | None = None,
+    failures: list[tuple[ImageRequest, Exception]] | None = None,
 ) -> None:
     """A table artifact of this run's images (no credentials: URIs, sizes, reasons only)."""
     from prefect.artifacts import create_table_artifact

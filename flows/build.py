@@ -20,9 +20,11 @@ from faasforge.flows.params import (
     resolve_matrix_file,
     to_request,
 )
-from faasforge.tasks import PrefectSteps
+from faasforge.tasks import PrefectSteps, index_task
+from faasforge.tasks.args import as_is
 from prefect import flow, get_run_logger
 
+from faasforge.index import check_index_platforms
 from faasforge.locks import build_slots
 from faasforge.matrix import choose_concurrency, dedupe, load_matrix_file
 from faasforge.model import ImageRecord, ImageRequest
@@ -60,6 +62,7 @@ def build_image(
     systems_config: str | None = None,
     registries_config: str | None = None,
     smoke_event: dict[str, Any] | None = None,
+    index: bool = False,
 ) -> ImageRecord:
     """Build, push and record one image unless the registry already holds it; returns its record.
 
@@ -78,13 +81,20 @@ def build_image(
         registries_config: cloud registries TOML on the build host (default: $FAASFORGE_REGISTRIES_CONFIG)
         smoke_event: when given, call the image once with this event after the push, under its
             platform's contract (faasforge.invoke); the record's ``smoke`` says how it went
+        index: also publish a multi-architecture image index over it (local and openwhisk only)
     """
-    shared = SharedParams(registry, repository, force, tag_style, benchmarks_dir, systems_config, registries_config)
-    request = ImageRequest(platform, benchmark, language, version, architecture)
-    record = run_image(
-        request, shared.workspace(), _steps(), force=force, slots=build_slots(), logger=get_run_logger(),
-        smoke_event=smoke_event,
+    shared = SharedParams(
+        registry, repository, force, tag_style, benchmarks_dir, systems_config, registries_config, smoke_event
     )
+    request = ImageRequest(platform, benchmark, language, version, architecture)
+    if index:
+        check_index_platforms([platform])
+    ws = shared.workspace()
+    record = run_image(
+        request, ws, _steps(), force=force, slots=build_slots(), logger=get_run_logger(), smoke_event=smoke_event
+    )
+    if index:
+        record = index_task(as_is([record]), as_is([request]), as_is(ws), 1)[0]
     publish_images_table([record], key="faasforge-image")
     return record
 
@@ -113,6 +123,7 @@ def build_images(
     work_queues: dict[str, str] | None = None,
     fan_out_timeout: float = DEFAULT_TIMEOUT_SECONDS,
     smoke_event: dict[str, Any] | None = None,
+    index: bool = False,
 ) -> list[ImageRecord]:
     """Build a matrix: deduplicated, checked against the registry, then the rest built
     ``concurrency`` images at once (default: the matrix file's ``concurrency``, else 2).
@@ -131,6 +142,10 @@ def build_images(
 
     ``smoke_event``: call each image built in this run once with this event after its push
     (``build --smoke``); one that does not answer is marked in its record's ``smoke`` and the table.
+
+    ``index``: after all architectures of a benchmark/platform/language/version are pushed,
+    publish one multi-architecture image index over them (local and openwhisk only); the records
+    carry its ``index_uri``.
     """
     shared = SharedParams(
         registry, repository, force, tag_style, benchmarks_dir, systems_config, registries_config, smoke_event
@@ -139,7 +154,9 @@ def build_images(
     if images is None:
         images, file_concurrency = _matrix_file_images(matrix_file, shared)
     fan_out_to = fan_out_runner(shared.as_params(), deployment, work_queues, fan_out_timeout) if fan_out else None
-    return build_matrix(images, shared, choose_concurrency(concurrency, file_concurrency), fan_out_to)
+    return build_matrix(
+        images, shared, choose_concurrency(concurrency, file_concurrency), fan_out_to, index=index
+    )
 
 
 def _matrix_file_images(matrix_file: str, shared: SharedParams) -> tuple[list[dict[str, str]], int | None]:
@@ -154,19 +171,26 @@ def _matrix_file_images(matrix_file: str, shared: SharedParams) -> tuple[list[di
 
 
 def build_matrix(
-    images: list[dict[str, Any]], shared: SharedParams, concurrency: int, fan_out: ImageRunner | None = None
+    images: list[dict[str, Any]], shared: SharedParams, concurrency: int, fan_out: ImageRunner | None = None,
+    index: bool = False,
 ) -> list[ImageRecord]:
     """The matrix in the current flow run: its table artifact (``faasforge-images``, failures
-    included) and progress artifact; MatrixFailed after the table when any image failed."""
+    included) and progress artifact; MatrixFailed after the table when any image failed. With
+    ``index``, one image index per benchmark/platform/language/version whose images all pushed."""
     logger = get_run_logger()
     requests, dropped = dedupe(to_request(i) for i in images)
     if dropped:
         logger.info("dropped %d duplicate images from the matrix", dropped)
+    if index:
+        check_index_platforms([r.platform for r in requests])
     progress = MatrixProgress(len(requests))
+    ws = shared.workspace()
     outcome = run_matrix(
-        requests, shared.workspace(), _steps(), force=shared.force, concurrency=concurrency, run_one=fan_out,
+        requests, ws, _steps(), force=shared.force, concurrency=concurrency, run_one=fan_out,
         on_done=progress.advance, logger=logger, smoke_event=shared.smoke_event,
     )
+    if index and outcome.records:
+        outcome.records = index_task(as_is(outcome.records), as_is(requests), as_is(ws), len(outcome.records))
     publish_images_table(outcome.records, key="faasforge-images", failures=outcome.failures)
     outcome.raise_for_failures()
     return outcome.records

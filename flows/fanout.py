@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from faasforge.errors import FaasforgeError, first_line
+from faasforge.errors import FanOutFailed, first_line
 from faasforge.model import ImageRecord, ImageRequest
 
 if TYPE_CHECKING:
@@ -19,10 +19,6 @@ if TYPE_CHECKING:
 DEFAULT_DEPLOYMENT = "build-image/build-image"
 DEFAULT_QUEUES: dict[str, str] = {"x64": "x64", "arm64": "arm64"}
 DEFAULT_TIMEOUT_SECONDS = 7200.0
-
-
-class FanOutFailed(FaasforgeError):
-    """A fanned-out image run failed, was cancelled, or no worker finished it in time."""
 
 
 def queue_for(architecture: str, queues: dict[str, str] | None = None) -> str:

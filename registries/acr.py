@@ -27,10 +27,10 @@ import requests
 from faasforge.registries.base import NamingOptions, PushCredentials
 from faasforge.registries.cloud import CloudRegistry
 from faasforge.registries.config import RetryPolicy, Section
-from faasforge.registries.retry import call_with_retries
 
 from faasforge.errors import ConfigError, RegistryAuthError, RegistryError
 from faasforge.model import ImageName, ImageRequest, RemoteImage
+from faasforge.retry import call_with_retries
 from faasforge.settings import Settings
 
 __all__ = ["ACR_TOKEN_USER", "AcrRegistry"]
@@ -201,7 +201,7 @@ class AcrRegistry(CloudRegistry):
                     credential=self._entra_credential(),
                     audience=self.audience,
                     connection_verify=self.verify,
-                    retry_total=0,  # registries.retry does it
+                    retry_total=0,  # faasforge.retry does it
                     connection_timeout=self.retry.timeout_seconds,
                     read_timeout=self.retry.timeout_seconds,
                 )

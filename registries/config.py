@@ -11,6 +11,7 @@ No cloud SDK is imported here.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 import tomllib
 
 from faasforge.errors import ConfigError
+from faasforge.retry import RetryPolicy
 
 __all__ = ["SCHEMA", "RegistriesConfig", "RetryPolicy", "Section", "env_name"]
 
@@ -52,13 +54,7 @@ def env_name(section: str, key: str) -> str:
     return f"{ENV_PREFIX}{section.upper()}_{key.upper()}"
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often a registry call is tried on network failures, and the back-off between tries."""
-
-    attempts: int = 4
-    backoff_seconds: float = 0.5
-    timeout_seconds: float = 10.0
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -86,6 +82,11 @@ class Section:
     def secret(self, key: str, default_env: str) -> tuple[str, str | None]:
         """(variable name, its value) for a ``*_env`` key: the secret itself is never in the file."""
         variable = self.get(key) or default_env
+        if not _ENV_NAME.match(variable):
+            raise ConfigError(
+                f"{self.name}.{key} ({self.describe(key)}) must name an environment variable (letters, "
+                "digits and _), not hold the credential itself: put the secret in that variable"
+            )
         return variable, os.environ.get(variable) or None
 
     def describe(self, key: str) -> str:

@@ -24,10 +24,10 @@ from faasforge.registries.cloud import CloudRegistry
 from faasforge.registries.config import RetryPolicy, Section
 from faasforge.registries.oci import INDEX_TYPES
 from faasforge.registries.redact import install_sdk_log_redaction
-from faasforge.registries.retry import call_with_retries
 
 from faasforge.errors import ConfigError, RegistryAuthError, RegistryError
 from faasforge.model import ImageName, ImageRequest, RemoteImage
+from faasforge.retry import call_with_retries
 from faasforge.settings import Settings
 
 __all__ = ["EcrRegistry", "ecr_host"]
@@ -217,7 +217,7 @@ class EcrRegistry(CloudRegistry):
                 from botocore.config import Config
 
                 config = Config(
-                    retries={"total_max_attempts": 1, "mode": "standard"},  # registries.retry does it
+                    retries={"total_max_attempts": 1, "mode": "standard"},  # faasforge.retry does it
                     connect_timeout=self.retry.timeout_seconds,
                     read_timeout=self.retry.timeout_seconds,
                     user_agent_extra="faasforge",

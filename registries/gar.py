@@ -22,10 +22,10 @@ from urllib.parse import quote
 from faasforge.registries.base import NamingOptions, PushCredentials
 from faasforge.registries.cloud import CloudRegistry
 from faasforge.registries.config import RetryPolicy, Section
-from faasforge.registries.retry import call_with_retries
 
 from faasforge.errors import ConfigError, RegistryAuthError, RegistryError
 from faasforge.model import ImageName, ImageRequest, RemoteImage
+from faasforge.retry import call_with_retries
 from faasforge.settings import Settings
 
 __all__ = ["GarRegistry"]

@@ -10,18 +10,19 @@ import base64
 import json
 import os
 import re
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse, urlsplit
 
 import requests
 from faasforge.registries.base import NamedRegistry, NamingOptions, PushCredentials
-from faasforge.registries.config import RetryPolicy
 
-from faasforge.errors import InvalidValue, RegistryAuthError, RegistryError, RegistryUnreachable
+from faasforge.errors import InvalidValue, RegistryAuthError, RegistryError, UsageError
+from faasforge.index import image_index
 from faasforge.model import ImageName, ImageRequest, RemoteImage
+from faasforge.redaction import has_userinfo
+from faasforge.retry import RetryPolicy, call_with_retries
 
 MANIFEST_ACCEPT = ", ".join(
     [
@@ -35,6 +36,11 @@ INDEX_TYPES = {
     "application/vnd.oci.image.index.v1+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",
 }
+CREDENTIALS_HINT = (
+    "FAASFORGE_REGISTRY_USERNAME and FAASFORGE_REGISTRY_PASSWORD (local), "
+    "FAASFORGE_OPENWHISK_USERNAME and FAASFORGE_OPENWHISK_PASSWORD (openwhisk), or the cloud's "
+    "credential chain (docs/CLOUDS.md)"
+)
 REGISTRY_RULE = "host[:port][/namespace], optionally prefixed by http:// or https://"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _HOST = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*(?::[0-9]{{1,5}})?$")
@@ -68,6 +74,12 @@ class RegistryAddress:
 def parse_registry(text: str) -> RegistryAddress:
     """Parse ``127.0.0.1:5000``, ``https://registry.example.com/team`` or ``docker.io/user``."""
     raw = text.strip()
+    if has_userinfo(raw):
+        host = raw.rsplit("@", 1)[1].split("/", 1)[0]
+        raise UsageError(
+            f"the registry address for {host!r} holds credentials (user:password@); an address "
+            f"takes none: set {CREDENTIALS_HINT}"
+        )
     if not raw or any(c.isspace() for c in raw):
         raise InvalidValue("registry", text, REGISTRY_RULE)
     scheme = ""
@@ -89,6 +101,22 @@ def parse_registry(text: str) -> RegistryAddress:
     return RegistryAddress(scheme=scheme, host=host, namespace=namespace)
 
 
+class _RetryableStatus(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+
+
+def _transient(exc: Exception) -> str | None:
+    """Connection errors, timeouts, 429 and 5xx are worth another try (the reason names the type
+    or the status, never a body)."""
+    if isinstance(exc, _RetryableStatus):
+        return f"HTTP {exc.status}"
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+        return type(exc).__name__
+    return None
+
+
 def _env_ca_bundle() -> bool | str:
     """The CA bundle requests would take from the environment, else the default trust."""
     return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
@@ -104,9 +132,7 @@ class OciClient:
         *,
         session: requests.Session | None = None,
         verify: bool | str = True,
-        attempts: int = 4,
-        backoff_seconds: float = 0.5,
-        timeout_seconds: float = 10.0,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.address = address
         self._credentials = credentials
@@ -116,9 +142,8 @@ class OciClient:
         self.session.trust_env = False
         self.session.verify = _env_ca_bundle() if verify is True else verify
         self._proxies: dict[str, dict[str, str]] = {}
-        self.attempts = attempts
-        self.backoff_seconds = backoff_seconds
-        self.timeout_seconds = timeout_seconds
+        self.retry = retry or RetryPolicy()
+        self.timeout_seconds = self.retry.timeout_seconds
         self._tokens: dict[str, str] = {}
 
     @classmethod
@@ -130,10 +155,7 @@ class OciClient:
         verify: bool | str = True,
     ) -> OciClient:
         """A client for a cloud registry's data plane (the ``/v2/`` API Docker pushes to)."""
-        return cls(
-            parse_registry(host), credentials, verify=verify, attempts=retry.attempts,
-            backoff_seconds=retry.backoff_seconds, timeout_seconds=retry.timeout_seconds,
-        )
+        return cls(parse_registry(host), credentials, verify=verify, retry=retry)
 
     def _proxies_for(self, url: str) -> dict[str, str]:
         """The proxies the environment sets for this URL's host (``*_proxy``, ``no_proxy``)."""
@@ -147,44 +169,47 @@ class OciClient:
         """Forget bearer tokens, e.g. after the credentials behind them were refreshed."""
         self._tokens.clear()
 
-    def _send(self, method: str, url: str, headers: dict[str, str]) -> requests.Response:
-        delay = self.backoff_seconds
-        last: str = ""
-        for attempt in range(1, self.attempts + 1):
+    def _send(
+        self, method: str, url: str, headers: dict[str, str], data: bytes | None = None
+    ) -> requests.Response:
+        """One request, retried by the one policy (faasforge.retry) on connection errors,
+        timeouts, HTTP 429 and 5xx."""
+
+        def once() -> requests.Response:
             try:
                 response = self.session.request(
-                    method, url, headers=headers, timeout=self.timeout_seconds, allow_redirects=True,
-                    proxies=self._proxies_for(url),
+                    method, url, headers=headers, data=data, timeout=self.timeout_seconds,
+                    allow_redirects=True, proxies=self._proxies_for(url),
                 )
             except requests.exceptions.SSLError as exc:
                 raise RegistryError(
                     f"TLS error talking to registry {self.address.host}: {type(exc).__name__}"
                 ) from None
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                last = type(exc).__name__
-            else:
-                if response.status_code < 500 and response.status_code != 429:
-                    return response
-                last = f"HTTP {response.status_code}"
-            if attempt < self.attempts:
-                time.sleep(delay)
-                delay *= 2
-        raise RegistryUnreachable(
-            f"registry {self.address.host} did not answer after {self.attempts} attempts ({last})"
+            if response.status_code >= 500 or response.status_code == 429:
+                raise _RetryableStatus(response.status_code)
+            return response
+
+        return call_with_retries(
+            once, what=f"registry {self.address.host}", transient=_transient, policy=self.retry
         )
 
-    def request(self, method: str, path: str, scope: str, accept: str | None = None) -> requests.Response:
+    def request(
+        self, method: str, path: str, scope: str, accept: str | None = None,
+        data: bytes | None = None, content_type: str | None = None,
+    ) -> requests.Response:
         url = f"{self.address.api_base}{path}"
         headers = {"Accept": accept} if accept else {}
+        if content_type:
+            headers["Content-Type"] = content_type
         token = self._tokens.get(scope)
         if token:
             headers["Authorization"] = token
-        response = self._send(method, url, headers)
+        response = self._send(method, url, headers, data)
         if response.status_code == 401:
             challenge = response.headers.get("WWW-Authenticate", "")
             headers["Authorization"] = self._authorize(challenge, scope)
             self._tokens[scope] = headers["Authorization"]
-            response = self._send(method, url, headers)
+            response = self._send(method, url, headers, data)
         if response.status_code in (401, 403):
             self._tokens.pop(scope, None)
             raise RegistryAuthError(
@@ -214,20 +239,15 @@ class OciClient:
         if "service" in params:
             query["service"] = params["service"]
         auth = (creds.username, creds.password) if creds else None
-        delay = self.backoff_seconds
-        for attempt in range(1, self.attempts + 1):
-            try:
-                reply = self.session.get(
-                    realm, params=query, auth=auth, timeout=self.timeout_seconds, proxies=self._proxies_for(realm)
-                )
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                if attempt == self.attempts:
-                    raise RegistryUnreachable(
-                        f"token service of registry {self.address.host} did not answer"
-                    ) from None
-                time.sleep(delay)
-                delay *= 2
+
+        def fetch() -> requests.Response:
+            return self.session.get(
+                realm, params=query, auth=auth, timeout=self.timeout_seconds, proxies=self._proxies_for(realm)
+            )
+
+        reply = call_with_retries(
+            fetch, what=f"token service of registry {self.address.host}", transient=_transient, policy=self.retry
+        )
         if reply.status_code != 200:
             raise RegistryAuthError(
                 f"registry {self.address.host} rejected the credentials (token service HTTP {reply.status_code})"
@@ -253,6 +273,40 @@ class OciClient:
             digest=response.headers.get("Docker-Content-Digest", ""),
             media_type=response.headers.get("Content-Type"),
         )
+
+    def manifest_descriptor(self, repository: str, reference: str) -> dict[str, Any] | None:
+        """One HEAD: ``{mediaType, digest, size}`` of ``repository:reference``, or None if absent."""
+        response = self.request(
+            "HEAD", f"/v2/{repository}/manifests/{reference}", f"repository:{repository}:pull", MANIFEST_ACCEPT
+        )
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise RegistryError(
+                f"registry {self.address.host} answered HTTP {response.status_code} for {repository}:{reference}"
+            )
+        return {
+            "mediaType": response.headers.get("Content-Type", ""),
+            "digest": response.headers.get("Docker-Content-Digest", ""),
+            "size": int(response.headers.get("Content-Length", "0")),
+        }
+
+    def put_manifest(self, repository: str, reference: str, body: bytes, media_type: str) -> str:
+        """One PUT of a manifest (an image index, say); its digest."""
+        response = self.request(
+            "PUT", f"/v2/{repository}/manifests/{reference}", f"repository:{repository}:pull,push",
+            data=body, content_type=media_type,
+        )
+        if response.status_code not in (200, 201):
+            try:
+                code = str(response.json()["errors"][0]["code"])
+            except (ValueError, KeyError, IndexError, TypeError):
+                code = "no error code"
+            raise RegistryError(
+                f"registry {self.address.host} refused the manifest {repository}:{reference} "
+                f"(HTTP {response.status_code}, {code})"
+            )
+        return response.headers.get("Docker-Content-Digest", "")
 
     def get_manifest(self, repository: str, reference: str) -> tuple[dict[str, Any], RemoteImage]:
         response = self.request(
@@ -298,11 +352,7 @@ class OciRegistry(NamedRegistry):
         self.repository = repository
         self._username = username
         self._password = password
-        policy = retry or RetryPolicy()
-        self.client = client or OciClient(
-            self.address, self.push_credentials, verify=verify, attempts=policy.attempts,
-            backoff_seconds=policy.backoff_seconds, timeout_seconds=policy.timeout_seconds,
-        )
+        self.client = client or OciClient(self.address, self.push_credentials, verify=verify, retry=retry)
 
     @classmethod
     def from_environment(
@@ -347,3 +397,21 @@ class OciRegistry(NamedRegistry):
 
     def invalidate_credentials(self) -> None:
         self.client.clear_tokens()
+
+    def publish_index(self, name: ImageName, children: Sequence[tuple[str, ImageName]]) -> RemoteImage:
+        """One image index over ``children`` ((architecture, name) pairs, pushed to the same
+        repository), published as ``name`` with one manifest PUT; a hash-style index tag the
+        registry already holds is left as it is."""
+        if self.naming.tag_style == "hash":
+            existing = self.client.head_manifest(name.repository, name.tag)
+            if existing is not None:
+                return existing
+        descriptors = []
+        for architecture, child in children:
+            descriptor = self.client.manifest_descriptor(child.repository, child.tag)
+            if descriptor is None:
+                raise RegistryError(f"registry {self.address.host} does not hold {child.image_uri} for the index")
+            descriptors.append((architecture, descriptor))
+        body, media_type = image_index(descriptors)
+        digest = self.client.put_manifest(name.repository, name.tag, body, media_type)
+        return RemoteImage(digest=digest, media_type=media_type)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up of everything faasforge's pipeline and tests need on a Debian host:
 # apt packages, qemu binfmt for arm64, a Docker engine, a local distribution registry and the
-# local base images (built offline with debootstrap). Fast when everything is already up.
+# public base images (pulled when Docker Hub answers, else offline stand-ins built with debootstrap).
 #
 #   scripts/services.sh [up]     bring up what is missing (default)
 #   scripts/services.sh status   show what is up
@@ -11,9 +11,16 @@
 #   FAASFORGE_SERVICES_DIR    state, logs, registry storage, cached roots
 #                             (default /var/tmp/faasforge-services)
 #   FAASFORGE_REGISTRY_PORT   local registry port on 127.0.0.1 (default 5000)
-#   FAASFORGE_BASE_IMAGES     base images to ensure (default: python, nodejs, java, java-build, cpp
+#   scripts/services.sh overlay  print the systems overlay to use (stand-ins in use), else nothing
+#
+#   FAASFORGE_PUBLIC_BASES    public base images to pull when Docker Hub answers (default: the
+#                             python/node slim images of the versions the demo and tests use)
+#   FAASFORGE_DOCKER_HUB      "off" skips the Docker Hub probe (offline stand-ins straight away)
+#   FAASFORGE_BASE_IMAGES     base images to build (default: python, nodejs, java, java-build, cpp
 #                             and cpp-build, each -x64 and -arm64; see scripts/base-image.sh keys;
 #                             empty for none). The Java and C++ ones derive from the python root.
+#                             When the public images were pulled, the python-* and nodejs-*
+#                             stand-ins are not built.
 #   FAASFORGE_BUILD_JOBS      base images built at once (default 4)
 #   FAASFORGE_STANDINS        test stand-ins for the clouds' base images to ensure (scripts/standins.sh;
 #                             default: all of them; empty for none)
@@ -28,6 +35,9 @@ REGISTRY_ADDR=127.0.0.1:$REGISTRY_PORT
 BASE_IMAGES=${FAASFORGE_BASE_IMAGES-python-x64 python-arm64 nodejs-x64 nodejs-arm64 java-x64 java-arm64 \
 java-build-x64 java-build-arm64 cpp-x64 cpp-arm64 cpp-build-x64 cpp-build-arm64}
 BUILD_JOBS=${FAASFORGE_BUILD_JOBS:-4}
+PUBLIC_BASES=${FAASFORGE_PUBLIC_BASES-python:3.11-slim python:3.12-slim node:18-slim node:22-slim arm64v8/python:3.11-slim arm64v8/python:3.12-slim arm64v8/node:18-slim arm64v8/node:22-slim}
+BASE_MODE_FILE=$SERVICES_DIR/base-images.mode # "public" or "stand-ins": which systems the tests use
+OFFLINE_OVERLAY=$(cd "$SCRIPT_DIR/.." && pwd)/config/systems.offline.json
 BINFMT_DIR=/proc/sys/fs/binfmt_misc
 export FAASFORGE_SERVICES_DIR=$SERVICES_DIR
 
@@ -209,6 +219,48 @@ EOF
 }
 
 # ---------------------------------------------------------------------------- 5. base images
+# Public images (python:3.x-slim, node:x-slim, as SeBS's local platform) when Docker Hub answers;
+# else offline stand-ins from Debian packages under names of their own (faasforge/base-*), which
+# config/systems.offline.json points the local platform at. Never a Debian build under an
+# official image's name.
+hub_answers() { # a fast probe: DNS failure or no answer within 5 s means offline
+    [[ ${FAASFORGE_DOCKER_HUB:-} != off ]] || return 1
+    local code
+    code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 https://registry-1.docker.io/v2/ 2>/dev/null) || return 1
+    [[ $code == 200 || $code == 401 ]]
+}
+
+pull_public_bases() {
+    local image platform failed=0
+    for image in $PUBLIC_BASES; do
+        platform=linux/amd64
+        [[ $image == arm64v8/* ]] && platform=linux/arm64
+        docker image inspect "$image" >/dev/null 2>&1 && continue
+        log "pulling $image ($platform)"
+        timeout 600 docker pull -q --platform "$platform" "$image" >/dev/null || { warn "pull of $image failed"; failed=1; }
+    done
+    return $failed
+}
+
+ensure_bases() {
+    if hub_answers && pull_public_bases; then
+        echo public >"$BASE_MODE_FILE"
+        log "public base images ready: $PUBLIC_BASES"
+        local key rest=()
+        for key in $BASE_IMAGES; do [[ $key == python-* || $key == nodejs-* ]] || rest+=("$key"); done
+        BASE_IMAGES="${rest[*]}" # the Java/C++ ones still come from here
+        ensure_base_images
+        return 0
+    fi
+    log "Docker Hub does not answer: offline stand-ins (systems overlay $OFFLINE_OVERLAY)"
+    ensure_base_images
+    echo stand-ins >"$BASE_MODE_FILE"
+}
+
+overlay() { # the overlay the tests and the demo use: stand-ins unless public images were pulled
+    [[ $(cat "$BASE_MODE_FILE" 2>/dev/null) == public ]] || echo "$OFFLINE_OVERLAY"
+}
+
 ensure_base_images() {
     local key todo=() ordered=()
     # arm64 first: the emulated ones take longest
@@ -340,18 +392,19 @@ main() {
             ensure_binfmt
             ensure_docker
             ensure_registry
-            ensure_base_images
+            ensure_bases
             ensure_standins
             status
             log "up in $(($(now) - t0))s"
             ;;
         status) status ;;
+        overlay) overlay ;;
         down)
             need_root "$@"
             down
             ;;
         -h | --help | help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' ;;
-        *) die "unknown command '$cmd' (use up, status or down)" ;;
+        *) die "unknown command '$cmd' (use up, status, overlay or down)" ;;
     esac
 }
 

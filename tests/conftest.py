@@ -25,6 +25,24 @@ os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 os.environ.pop("PREFECT_API_URL", None)
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _systems_overlay() -> None:
+    """The tests build on the base images scripts/services.sh provided: public ones when Docker
+    Hub answered (mode file says "public"), else its offline stand-ins through the project's
+    overlay (config/systems.offline.json). An overlay set by the caller wins."""
+    if os.environ.get("FAASFORGE_SYSTEMS_OVERLAY"):
+        return
+    state = Path(os.environ.get("FAASFORGE_SERVICES_DIR", "/var/tmp/faasforge-services")) / "base-images.mode"
+    try:
+        mode = state.read_text().strip()
+    except OSError:
+        mode = "stand-ins"
+    if mode != "public":
+        os.environ["FAASFORGE_SYSTEMS_OVERLAY"] = str(ROOT / "config" / "systems.offline.json")
+
+
+_systems_overlay()
 SAMPLES = ROOT / "benchmarks"
 REGISTRY = os.environ.get("FAASFORGE_TEST_REGISTRY", "127.0.0.1:5000")
 

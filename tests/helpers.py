@@ -61,7 +61,10 @@ def cli_environment(workdir: Path, base: Mapping[str, str] | None = None) -> dic
     """``base`` (default os.environ) without Prefect API and faasforge settings, with faasforge's
     home, staging directory and Prefect's home under ``workdir`` (and time for a fresh Prefect
     database to come up)."""
-    env = {k: v for k, v in (os.environ if base is None else base).items() if not k.startswith(ISOLATED_PREFIXES)}
+    source = os.environ if base is None else base
+    env = {k: v for k, v in source.items() if not k.startswith(ISOLATED_PREFIXES)}
+    if source.get("FAASFORGE_SYSTEMS_OVERLAY"):  # the base images scripts/services.sh provided
+        env["FAASFORGE_SYSTEMS_OVERLAY"] = source["FAASFORGE_SYSTEMS_OVERLAY"]
     env.update(
         FAASFORGE_HOME=str(workdir / "faasforge-home"),
         FAASFORGE_STAGING_DIR=str(workdir / "staging"),

@@ -27,3 +27,11 @@ def test_missing_base_image_is_a_clear_usage_error(docker_engine) -> None:
     check_base_images(docker_engine, ["faasforge/base-python:3.11-x64"])
     with pytest.raises(BaseImageMissing, match="base image 'faasforge/no-such-base:1' is not in the engine"):
         check_base_images(docker_engine, ["faasforge/base-python:3.11-x64", "faasforge/no-such-base:1"])
+
+
+def test_a_version_without_a_base_image_is_one_line_naming_it(docker_engine) -> None:
+    with pytest.raises(BaseImageMissing) as caught:
+        check_base_images(docker_engine, ["faasforge/no-such-base:3.9-x64"], for_what="python 3.9 (local x64)")
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("base image 'faasforge/no-such-base:3.9-x64' for python 3.9 (local x64) is not in the engine")

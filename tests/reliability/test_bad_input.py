@@ -253,8 +253,10 @@ def test_unreadable_case_really_denies_access(cli: Cli, restore_modes: None) -> 
 def test_base_image_that_does_not_exist(cli: Cli, docker_engine: object, local_registry: str, ledger) -> None:
     systems = _systems(cli, lambda d: d["local"]["languages"]["python"]["base_images"]["x64"].__setitem__(
         "3.11", "faasforge/no-such-base:3.11-x64"))
-    result = cli.run("build", "--benchmark", "010.sleep", "--language", "python", "--systems-config", systems)
-    assert_refused(result, 2, "base image 'faasforge/no-such-base:3.11-x64' is not in the engine and cannot be pulled")
+    result = cli.run("build", "--benchmark", "010.sleep", "--language", "python", "--version", "3.11",
+                     "--systems-config", systems, env={"FAASFORGE_SYSTEMS_OVERLAY": ""})  # this file's images only
+    assert_refused(result, 2, "base image 'faasforge/no-such-base:3.11-x64' for python 3.11 (local x64) is not in "
+                   "the engine and cannot be pulled")
     assert "(log: " in result.error_line
     log = Path(result.error_line.rsplit("(log: ", 1)[1].rstrip(")"))
     assert "Traceback" in log.read_text()  # the traceback went to the log file, not the console

@@ -12,6 +12,7 @@ import pytest
 from faasforge.registries.oci import OciClient, parse_registry
 
 from faasforge.errors import RegistryUnreachable
+from faasforge.retry import RetryPolicy
 
 
 class _Registry(http.server.BaseHTTPRequestHandler):
@@ -47,7 +48,7 @@ def _dead_port() -> int:
 
 
 def _client(host: str) -> OciClient:
-    return OciClient(parse_registry(host), attempts=1, backoff_seconds=0.0, timeout_seconds=2.0)
+    return OciClient(parse_registry(host), retry=RetryPolicy(attempts=1, backoff_seconds=0.0, timeout_seconds=2.0))
 
 
 def _clear_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:

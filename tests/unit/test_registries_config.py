@@ -13,10 +13,10 @@ import pytest
 from faasforge.registries import ADAPTERS, make_registry
 from faasforge.registries.config import RegistriesConfig, RetryPolicy
 from faasforge.registries.redact import install_sdk_log_redaction, redact
-from faasforge.registries.retry import call_with_retries
 
 from faasforge.errors import ConfigError, RegistryUnreachable, UsageError
 from faasforge.model import ImageRequest
+from faasforge.retry import call_with_retries
 from faasforge.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

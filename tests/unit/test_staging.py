@@ -85,8 +85,8 @@ def test_hash_is_stable_across_locations_and_tracks_content(benchmarks_dir: Path
 
 def test_ca_bundle_is_staged_but_not_hashed(benchmarks_dir: Path, tmp_path: Path) -> None:
     ca1, ca2 = tmp_path / "a.pem", tmp_path / "b.pem"
-    ca1.write_text("one")
-    ca2.write_text("two")
+    ca1.write_text("-----BEGIN CERTIFICATE-----\none\n-----END CERTIFICATE-----\n")
+    ca2.write_text("-----BEGIN CERTIFICATE-----\ntwo\n-----END CERTIFICATE-----\n")
     assert plan(PY, benchmarks_dir, ca_bundle=ca1).content_hash == plan(PY, benchmarks_dir, ca_bundle=ca2).content_hash
     with pytest.raises(ConfigError, match="does not exist"):
         plan(PY, benchmarks_dir, ca_bundle=tmp_path / "missing.pem")
@@ -157,3 +157,18 @@ def test_stale_staging_dirs_of_dead_processes_are_removed(tmp_path: Path) -> Non
     mine.mkdir()
     assert clean_stale_staging(root) == [dead]
     assert mine.exists() and not dead.exists()
+
+
+def test_a_ca_bundle_with_a_private_key_is_refused_without_its_content(benchmarks_dir: Path, tmp_path: Path) -> None:
+    """The bundle's COPY layer stays in the image history: certificates only."""
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_text(
+        "-----BEGIN CERTIFICATE-----\nMIIBpublic\n-----END CERTIFICATE-----\n"
+        "-----BEGIN PRIVATE KEY-----\nMIIEsecretkeymaterial\n-----END PRIVATE KEY-----\n"
+    )
+    with pytest.raises(ConfigError, match="holds PRIVATE KEY blocks; allowed: PEM certificates only") as caught:
+        plan(PY, benchmarks_dir, ca_bundle=bundle)
+    assert "secretkeymaterial" not in str(caught.value)
+    bundle.write_text("not a pem file\n")
+    with pytest.raises(ConfigError, match="holds no PEM certificate"):
+        plan(PY, benchmarks_dir, ca_bundle=bundle)

@@ -23,7 +23,7 @@ def test_every_platform_and_language_is_configured() -> None:
 
 
 def test_base_image_lookup() -> None:
-    assert SYSTEMS.base_image(ImageRequest("local", "b", "python", "3.11", "arm64")) == "faasforge/base-python:3.11-arm64"
+    assert SYSTEMS.base_image(ImageRequest("local", "b", "python", "3.11", "arm64")) == "arm64v8/python:3.11-slim"
 
 
 @pytest.mark.parametrize(
@@ -31,7 +31,7 @@ def test_base_image_lookup() -> None:
     [
         (ImageRequest("heroku", "b", "python", "3.11", "x64"), "unknown platform 'heroku'; allowed: "),
         (ImageRequest("local", "b", "ruby", "3.11", "x64"), "unknown language for platform 'local' 'ruby'; allowed: cpp, java, nodejs, python"),
-        (ImageRequest("local", "b", "python", "2.7", "x64"), "unknown version of python for platform 'local' '2.7'; allowed: 3.11"),
+        (ImageRequest("local", "b", "python", "2.7", "x64"), "unknown version of python for platform 'local' '2.7'; allowed: 3.10, 3.11, 3.12, 3.8, 3.9"),
         (ImageRequest("local", "b", "python", "3.11", "riscv"), "unknown architecture 'riscv'; allowed: arm64, x64"),
         (ImageRequest("gcp", "b", "python", "3.11", "arm64"), "unknown architecture for platform 'gcp' 'arm64'; allowed: x64"),
     ],
