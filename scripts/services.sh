@@ -16,8 +16,9 @@
 #   FAASFORGE_PUBLIC_BASES    public base images to pull when Docker Hub answers (default: the
 #                             python/node slim images of the versions the demo and tests use)
 #   FAASFORGE_DOCKER_HUB      "off" skips the Docker Hub probe (offline stand-ins straight away)
-#   FAASFORGE_BASE_IMAGES     base images to build (default: python, nodejs, java, java-build, cpp
-#                             and cpp-build, each -x64 and -arm64; see scripts/base-image.sh keys;
+#   FAASFORGE_BASE_IMAGES     base images to build (default: python and nodejs -x64 and -arm64; java,
+#                             java-build, cpp and cpp-build -x64, and -arm64 too with
+#                             FAASFORGE_JVM_CPP_ARM64=1; see scripts/base-image.sh keys;
 #                             empty for none). The Java and C++ ones derive from the python root.
 #                             When the public images were pulled, the python-* and nodejs-*
 #                             stand-ins are not built.
@@ -32,8 +33,12 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SERVICES_DIR=${FAASFORGE_SERVICES_DIR:-/var/tmp/faasforge-services}
 REGISTRY_PORT=${FAASFORGE_REGISTRY_PORT:-5000}
 REGISTRY_ADDR=127.0.0.1:$REGISTRY_PORT
-BASE_IMAGES=${FAASFORGE_BASE_IMAGES-python-x64 python-arm64 nodejs-x64 nodejs-arm64 java-x64 java-arm64 \
-java-build-x64 java-build-arm64 cpp-x64 cpp-arm64 cpp-build-x64 cpp-build-arm64}
+# The arm64 Java/C++ bases take ~25 min under QEMU on 2 cores: only with FAASFORGE_JVM_CPP_ARM64=1
+# (then tests/integration/test_java_cpp_images.py builds and calls arm64 Java/C++ images too).
+JVM_CPP_ARM64=""
+[[ ${FAASFORGE_JVM_CPP_ARM64:-} == 1 ]] && JVM_CPP_ARM64="java-arm64 java-build-arm64 cpp-arm64 cpp-build-arm64"
+BASE_IMAGES=${FAASFORGE_BASE_IMAGES-python-x64 python-arm64 nodejs-x64 nodejs-arm64 java-x64 java-build-x64 \
+cpp-x64 cpp-build-x64 $JVM_CPP_ARM64}
 BUILD_JOBS=${FAASFORGE_BUILD_JOBS:-4}
 PUBLIC_BASES=${FAASFORGE_PUBLIC_BASES-python:3.11-slim python:3.12-slim node:18-slim node:22-slim arm64v8/python:3.11-slim arm64v8/python:3.12-slim arm64v8/node:18-slim arm64v8/node:22-slim}
 BASE_MODE_FILE=$SERVICES_DIR/base-images.mode # "public" or "stand-ins": which systems the tests use
