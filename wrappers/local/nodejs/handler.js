@@ -56,6 +56,7 @@ async function invoke(event, requestId) {
 }
 
 function send(res, status, body, contentType) {
+  if (res.headersSent) return; // already answered (an error outside the handler's promise)
   const buffer = Buffer.from(body, 'utf-8');
   res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': buffer.length });
   res.end(buffer);
@@ -63,6 +64,26 @@ function send(res, status, body, contentType) {
 
 function sendJson(res, status, payload) {
   send(res, status, JSON.stringify(payload), 'application/json');
+}
+
+function errorReply(err, requestId) {
+  return {
+    error: `${err && err.name ? err.name : 'Error'}: ${err && err.message ? err.message : String(err)}`,
+    type: err && err.name ? err.name : typeof err,
+    traceback: err && err.stack ? err.stack : null,
+    request_id: requestId,
+    container_id: CONTAINER_ID,
+  };
+}
+
+// Calls in flight, so that an error thrown outside the handler's promise (a callback, a stream
+// event) answers them with a 500 instead of killing the server.
+const pending = new Map();
+
+function failPending(err) {
+  console.error(err);
+  for (const [requestId, res] of pending) sendJson(res, 500, errorReply(err, requestId));
+  pending.clear();
 }
 
 const server = http.createServer((req, res) => {
@@ -96,18 +117,15 @@ const server = http.createServer((req, res) => {
     if (event === null || typeof event !== 'object' || Array.isArray(event)) {
       return sendJson(res, 400, { error: 'the event must be a JSON object', request_id: requestId });
     }
+    pending.set(requestId, res);
     try {
       const record = await invoke(event, requestId);
       sendJson(res, 200, record);
     } catch (err) {
       console.error(err);
-      sendJson(res, 500, {
-        error: `${err && err.name ? err.name : 'Error'}: ${err && err.message ? err.message : String(err)}`,
-        type: err && err.name ? err.name : typeof err,
-        traceback: err && err.stack ? err.stack : null,
-        request_id: requestId,
-        container_id: CONTAINER_ID,
-      });
+      sendJson(res, 500, errorReply(err, requestId));
+    } finally {
+      pending.delete(requestId);
     }
   });
   req.on('error', (err) => sendJson(res, 400, { error: err.message, request_id: requestId }));
@@ -123,6 +141,8 @@ function stop() {
 if (require.main === module) {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  process.on('uncaughtException', failPending);
+  process.on('unhandledRejection', failPending);
   const port = parseInt(process.env.PORT || '9000', 10);
   const host = process.env.HOST || '0.0.0.0';
   server.listen(port, host, () => console.log(`[faasforge] serving function on ${host}:${port}`));
