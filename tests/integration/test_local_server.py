@@ -116,6 +116,21 @@ def _kill_if_left(pid: int) -> None:
 
 
 def _uvicorn_children() -> list[int]:
+    """uvicorn children of this pytest process, less the ones started before this test (a flow
+    called in-process by an earlier test leaves Prefect's own ephemeral server running)."""
+    return [pid for pid in _all_uvicorn_children() if pid not in _EARLIER]
+
+
+_EARLIER: set[int] = set()
+
+
+@pytest.fixture(autouse=True)
+def _earlier_uvicorn_children() -> None:
+    _EARLIER.clear()
+    _EARLIER.update(_all_uvicorn_children())
+
+
+def _all_uvicorn_children() -> list[int]:
     children = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():

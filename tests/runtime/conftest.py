@@ -16,6 +16,7 @@ import pytest
 from faasforge.benchmarks import find_benchmark
 from faasforge.engine import build_image
 from faasforge.model import ImageRequest
+from faasforge.overlay import load_overlay, merge_patch, overlay_path
 from faasforge.settings import Settings
 from faasforge.staging import materialize, plan_context, remove_context
 from faasforge.systems import Systems
@@ -58,7 +59,11 @@ def standins(docker_engine: object) -> tuple[str, ...]:
 
 @pytest.fixture(scope="session")
 def standin_systems(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = merged_systems(json.loads((ROOT / "config" / "systems.json").read_text()), json.loads(OVERLAY.read_text()))
+    base = json.loads((ROOT / "config" / "systems.json").read_text())
+    offline = overlay_path()  # the local bases scripts/services.sh provided (stand-ins when offline)
+    if offline is not None:
+        base = merge_patch(base, load_overlay(offline))
+    data = merged_systems(base, json.loads(OVERLAY.read_text()))
     path = tmp_path_factory.mktemp("systems") / "systems.json"
     path.write_text(json.dumps(data, indent=2))
     return path
