@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -115,22 +116,15 @@ def _kill_if_left(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
+@pytest.fixture
+def new_uvicorn_children() -> Callable[[], list[int]]:
+    """uvicorn children of this pytest process started during the test: a flow called in-process
+    by an earlier test leaves Prefect's own ephemeral server running, and that one is not ours."""
+    earlier = set(_uvicorn_children())
+    return lambda: [pid for pid in _uvicorn_children() if pid not in earlier]
+
+
 def _uvicorn_children() -> list[int]:
-    """uvicorn children of this pytest process, less the ones started before this test (a flow
-    called in-process by an earlier test leaves Prefect's own ephemeral server running)."""
-    return [pid for pid in _all_uvicorn_children() if pid not in _EARLIER]
-
-
-_EARLIER: set[int] = set()
-
-
-@pytest.fixture(autouse=True)
-def _earlier_uvicorn_children() -> None:
-    _EARLIER.clear()
-    _EARLIER.update(_all_uvicorn_children())
-
-
-def _all_uvicorn_children() -> list[int]:
     children = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -197,7 +191,9 @@ def test_a_normal_exit_stops_and_reaps_the_server() -> None:
         _kill_if_left(server_pid)
 
 
-def test_a_server_that_cannot_start_is_one_actionable_error_with_its_output(tmp_path: Path) -> None:
+def test_a_server_that_cannot_start_is_one_actionable_error_with_its_output(
+    tmp_path: Path, new_uvicorn_children: Callable[[], list[int]]
+) -> None:
     from prefect.settings import temporary_settings
 
     unopenable = f"sqlite+aiosqlite:///{tmp_path}/not-a-dir/prefect.db"
@@ -210,23 +206,25 @@ def test_a_server_that_cannot_start_is_one_actionable_error_with_its_output(tmp_
     assert "set PREFECT_API_URL to a running Prefect server" in first and str(tmp_path / "logs") in first
     assert rest[0].strip() == "last lines of its output:"
     assert any("unable to open database file" in line for line in rest)
-    assert _uvicorn_children() == []
+    assert new_uvicorn_children() == []
 
 
-def test_a_server_that_does_not_answer_in_time_is_stopped(tmp_path: Path) -> None:
+def test_a_server_that_does_not_answer_in_time_is_stopped(
+    tmp_path: Path, new_uvicorn_children: Callable[[], list[int]]
+) -> None:
     expected = r"did not answer /api/health within 0.2 s; raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
     with pytest.raises(LocalServerError, match=expected), local_prefect_server(log_dir=tmp_path, startup_timeout=0.2):
         pass
-    assert _uvicorn_children() == []
+    assert new_uvicorn_children() == []
 
 
-def test_a_configured_server_is_used_as_it_is() -> None:
+def test_a_configured_server_is_used_as_it_is(new_uvicorn_children: Callable[[], list[int]]) -> None:
     from faasforge.flows.session import flow_session
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}), flow_session() as server:
         assert server is None and PREFECT_API_URL.value() == "http://127.0.0.1:9/api"
-        assert _uvicorn_children() == []
+        assert new_uvicorn_children() == []
 
 
 def test_an_unwritable_logs_directory_does_not_stop_the_server(tmp_path: Path) -> None:
