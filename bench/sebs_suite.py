@@ -1,7 +1,7 @@
 """Build and call every Python and Node.js benchmark of a SeBS checkout for ``local``.
 
     python bench/sebs_suite.py /path/to/serverless-benchmarks [--arch x64,arm64]
-        [--benchmark 110.dynamic-html,...] [--language python,nodejs] [--out results.json]
+        [--benchmark 110.dynamic-html,...] [--language python,nodejs] [--data DIR] [--out results.json]
 
 For each benchmark/language/architecture it runs ``faasforge build`` with the checkout's
 ``benchmarks/`` and ``configs/systems.json`` (overlaid: ``local``'s base images are Docker Hub
@@ -11,10 +11,15 @@ image (``--network host``, ``PORT``), prepares the input with the benchmark's ow
 storage variables ``MINIO_*`` and ``NOSQL_STORAGE_*`` point the image at it), POSTs the event and
 runs the benchmark's ``validate_output`` where it has one.
 
-SeBS's input data lives in its ``benchmarks-data`` submodule; when the checkout lacks it, the few
-benchmarks that upload files get small stand-ins of the right type (``STAND_INS``) and the table
-says so. The input modules are loaded from the checkout at run time (``210.thumbnailer``'s needs
-Pillow on the host). Nothing of SeBS is copied here.
+SeBS's input data lives in its ``benchmarks-data`` submodule (``--data``, default the checkout's
+when it holds files). The real files are used where present; a file a benchmark's input needs
+that is absent gets a small generated stand-in of the right type (``STAND_INS``), and each row
+says which input it used. 020.network-benchmark and 040.server-reply talk to a server SeBS's
+experiments start (network-ping-pong: a UDP echo server; eviction-model: a TCP server answering
+``accepted``): the suite starts an equivalent one on 127.0.0.1 and puts its address into the
+event under the keys SeBS's experiment uses, then checks the reply against the server's side.
+The input modules are loaded from the checkout at run time (``210.thumbnailer``'s needs Pillow
+on the host). Nothing of SeBS is copied here.
 
 Prints one JSON object per image and, at the end, a Markdown table.
 """
@@ -30,6 +35,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import uuid
@@ -74,23 +80,149 @@ STAND_INS: dict[str, list[tuple[str, Callable[[Path], None]]]] = {
 }
 
 
-def data_dir_for(sebs: Path, group: str, name: str, scratch: Path) -> tuple[Path, str]:
-    """SeBS's ``benchmarks-data/{group}/{name}``, or stand-ins when the checkout lacks it."""
-    real = sebs / "benchmarks-data" / group / name
-    if real.is_dir() and any(real.iterdir()):
-        return real, "benchmarks-data"
+def default_data(sebs: Path) -> Path | None:
+    """The checkout's ``benchmarks-data`` submodule when it holds files, else None."""
+    data = sebs / "benchmarks-data"
+    return data if data.is_dir() and any(data.iterdir()) else None
+
+
+def _summary(names: list[str]) -> str:
+    return ", ".join(names) if len(names) <= 2 else f"{len(names)} files"
+
+
+def prepare_data(data: Path | None, group: str, name: str, scratch: Path) -> tuple[Path, str]:
+    """``{scratch}/benchmarks-data/{group}/{name}``: SeBS's real input files (symlinked from
+    ``data/{group}/{name}``, never modified) and, only for a ``STAND_INS`` file absent there, a
+    generated stand-in. Returns the directory and a label saying which input is which."""
     target = scratch / "benchmarks-data" / group / name
     target.mkdir(parents=True, exist_ok=True)
-    made = []
+    real: list[str] = []
+    source = data / group / name if data is not None else None
+    if source is not None and source.is_dir():
+        for entry in sorted(source.iterdir()):
+            if entry.name == "README.md":  # the data repository's description, no input
+                continue
+            link = target / entry.name
+            if not link.exists():
+                link.symlink_to(entry.resolve(), target_is_directory=entry.is_dir())
+            real.append(entry.name)
+    made: list[str] = []
     for rel, maker in STAND_INS.get(name, []):
         path = target / rel
-        if rel.endswith((".jpg", ".fasta")):
-            maker(path)
-        else:
+        if path.exists():
+            continue
+        if not rel.endswith((".jpg", ".fasta")):
             path.mkdir(parents=True, exist_ok=True)
-            maker(path)
+        maker(path)
         made.append(rel)
-    return target, ("stand-in " + ", ".join(made)) if made else "none needed"
+    parts = ([f"benchmarks-data: {_summary(real)}"] if real else []) + (
+        [f"stand-in: {', '.join(made)}"] if made else [])
+    return target, "; ".join(parts) or "none needed"
+
+
+# ------------------------------------------------------------------ SeBS's experiment servers
+class EchoServer:
+    """What SeBS's network-ping-pong experiment does for 020.network-benchmark: a UDP socket
+    that sends every datagram back to its sender. The experiment puts ``server-address``,
+    ``server-port`` and ``repetitions`` into the event; the function sends ``repetitions + 1``
+    datagrams (its request id) and uploads a CSV of the timed ones."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = int(self.sock.getsockname()[1])
+        self.echoed = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                message, address = self.sock.recvfrom(1024)
+            except TimeoutError:
+                continue
+            self.echoed += 1  # before the reply: a sender that got its answer sees the count
+            self.sock.sendto(message, address)
+
+    def __enter__(self) -> EchoServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.sock.close()
+
+
+class ReplyServer:
+    """What SeBS's eviction-model experiment does for 040.server-reply (``accept_replies``): a TCP
+    server that answers each connection with ``accepted`` and closes it. The experiment's event is
+    ``{"ip-address": ..., "port": ...}``; the function returns what it received."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = int(self.sock.getsockname()[1])
+        self.accepted = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            self.accepted += 1  # before the reply, as the echo server
+            with connection:
+                connection.sendall(b"accepted")
+
+    def __enter__(self) -> ReplyServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.sock.close()
+
+
+@contextlib.contextmanager
+def experiment_server(name: str, repetitions: int) -> Iterator[tuple[dict[str, Any], Callable[..., str | None]]]:
+    """The event keys SeBS's experiment adds for this benchmark, and a check of the reply against
+    the server's side (the benchmarks that need a server have no ``validate_output``).
+    ``check(output, s3, bucket)`` returns None when it holds, else what was wrong."""
+    if name == "020.network-benchmark":
+        with EchoServer() as echo:
+            def check_echo(output: Any, s3: Any, bucket: str) -> str | None:
+                if echo.echoed != repetitions + 1:
+                    return f"the server echoed {echo.echoed} datagrams, expected {repetitions + 1}"
+                key = (output or {}).get("result")
+                if not isinstance(key, str) or not key:
+                    return f"no result key in the output: {output!r}"[:200]
+                body = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+                rows = body.strip().splitlines()
+                if rows[:1] != ["id,client_send,client_rcv"] or len(rows) != repetitions + 1:
+                    return f"results CSV {key} has {len(rows) - 1} rows, expected {repetitions}"
+                return None
+
+            yield ({"server-address": "127.0.0.1", "server-port": echo.port, "repetitions": repetitions},
+                   check_echo)
+    elif name == "040.server-reply":
+        with ReplyServer() as reply:
+            def check_reply(output: Any, s3: Any, bucket: str) -> str | None:
+                got = (output or {}).get("result")
+                if got != "accepted" or reply.accepted != 1:
+                    return f"the function returned {got!r} after {reply.accepted} connections"
+                return None
+
+            yield {"ip-address": "127.0.0.1", "port": reply.port}, check_reply
+    else:
+        yield {}, lambda output, s3, bucket: None
 
 
 # ------------------------------------------------------------------ helpers
@@ -137,14 +269,14 @@ def benchmarks(sebs: Path) -> Iterator[tuple[str, str, str, list[str]]]:
             yield config.parent.parent.name, config.parent.name, str(config.parent), langs
 
 
-def provide_project_root(sebs: Path, scratch: Path) -> None:
+def provide_project_root(scratch: Path) -> None:
     """Some validate_output functions import ``sebs.utils.get_project_root`` to find
     ``benchmarks-data``; importing SeBS's package would need all of SeBS's dependencies, so a
-    stand-in module answers with the checkout, or the stand-in data's root when it has no data."""
+    stand-in module answers with the scratch root whose ``benchmarks-data`` ``prepare_data``
+    fills (the real files where present, the stand-ins otherwise)."""
     import types
 
-    data = sebs / "benchmarks-data"
-    root = sebs if data.is_dir() and any(data.iterdir()) else scratch
+    root = scratch
     package = types.ModuleType("sebs")
     utils = types.ModuleType("sebs.utils")
     utils.get_project_root = lambda: root  # type: ignore[attr-defined]
@@ -256,7 +388,7 @@ def call(args: argparse.Namespace, docker: Any, s3: Any, dynamo: Any, moto_port:
         module = load_input_module(path / "input.py")
     except Exception as exc:  # noqa: BLE001 - reported in the table
         return {"input_error": f"input.py does not load on the host: {exc!r}"[:300]}
-    data_dir, out["data"] = data_dir_for(args.sebs, group, name, scratch)
+    data_dir, out["data"] = prepare_data(args.data, group, name, scratch)
     bucket = f"sebs-{uuid.uuid4().hex[:10]}"
     s3.create_bucket(Bucket=bucket)
     inputs: list[str] = []
@@ -305,6 +437,17 @@ def call(args: argparse.Namespace, docker: Any, s3: Any, dynamo: Any, moto_port:
         return {**out, "input_error": f"generate_input failed: {exc!r}"[:300]}
     port = free_port()
     environment["PORT"] = str(port)
+    with experiment_server(name, args.repetitions) as (keys, check):
+        event = {**keys, **event} if isinstance(event, dict) else event
+        if keys:
+            out["server"] = ", ".join(keys)
+        return run_and_validate(args, docker, s3, image, environment, port, event, module, data_dir,
+                                language, bucket, check, out)
+
+
+def run_and_validate(args: argparse.Namespace, docker: Any, s3: Any, image: str, environment: dict[str, str],
+                     port: int, event: Any, module: Any, data_dir: Path, language: str, bucket: str,
+                     check: Callable[..., str | None], out: dict[str, Any]) -> dict[str, Any]:
     container = docker.containers.run(image, detach=True, network_mode="host", environment=environment)
     import requests
 
@@ -324,6 +467,9 @@ def call(args: argparse.Namespace, docker: Any, s3: Any, dynamo: Any, moto_port:
             return out
         output = body.get("result", {}).get("output")
         out["answers"] = True
+        if "server" in out:
+            problem = check(output, s3, bucket)
+            out["server_check"] = "pass" if problem is None else f"fail: {problem}"
         validate = getattr(module, "validate_output", None)
         if validate is None:
             out["validate"] = "none"
@@ -352,18 +498,28 @@ def why_not(row: dict[str, Any]) -> str:
             with contextlib.suppress(ValueError, TypeError, AttributeError):
                 text = json.loads(text).get("error", text)
             return text.replace("faasforge: error: ", "").replace("|", "/").splitlines()[0][:160]
-    validate = str(row.get("validate", ""))
-    return validate[6:160].replace("|", "/") if validate.startswith("fail") else ""
+    for key in ("server_check", "validate"):
+        value = str(row.get(key, ""))
+        if value.startswith("fail"):
+            return value[6:160].replace("|", "/")
+    return ""
 
 
 def render(results: list[dict[str, Any]]) -> str:
-    lines = ["| benchmark | language | arch | builds | answers | validate_output | why not |",
-             "|---|---|---|---|---|---|---|"]
+    """The Markdown table of docs/SEBS.md: one row per image, ``input`` says which data it used
+    (SeBS's benchmarks-data, a stand-in, or a server the suite started as SeBS's experiment)."""
+    lines = ["| benchmark | language | arch | builds | answers | validate_output | input | why not |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in results:
         validate = str(r.get("validate", "-")).split(":")[0] if r.get("answers") else "-"
+        if validate == "none" and "server_check" in r:
+            validate = f"none; server check {str(r['server_check']).split(':')[0]}"
+        inputs = [str(r["data"])] if r.get("data") and r["data"] != "none needed" else []
+        if r.get("server"):
+            inputs.append(f"suite's server ({r['server']})")
         lines.append(
             f"| {r['benchmark']} | {r['language']} | {r['arch']} | {'yes' if 'image_uri' in r else 'no'} | "
-            f"{'yes' if r.get('answers') else 'no'} | {validate} | {why_not(r)} |"
+            f"{'yes' if r.get('answers') else 'no'} | {validate} | {'; '.join(inputs) or '-'} | {why_not(r)} |"
         )
     return "\n".join(lines)
 
@@ -375,6 +531,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--benchmark", default="", help="comma list (default: all)")
     parser.add_argument("--language", default="python,nodejs")
     parser.add_argument("--size", default="test")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="SeBS's benchmarks-data (default: the checkout's, when it holds files); "
+                             "files absent there get generated stand-ins")
+    parser.add_argument("--repetitions", type=int, default=1000,
+                        help="020.network-benchmark's datagrams (SeBS's network-ping-pong default)")
     parser.add_argument("--registry", default="127.0.0.1:5000")
     parser.add_argument("--repository", default="sebs-suite")
     parser.add_argument("--out", type=Path, default=None, help="write the results as JSON here")
@@ -392,6 +553,9 @@ def main(argv: list[str] | None = None) -> int:
         print(render(sorted(latest.values(), key=lambda r: (r["benchmark"], r["language"] != "python", r["arch"] != "x64"))))
         return 0
     args.sebs = args.sebs.resolve()
+    args.data = args.data.resolve() if args.data is not None else default_data(args.sebs)
+    if args.data is not None and not args.data.is_dir():
+        parser.error(f"--data {args.data}: not a directory")
     wanted = {b for b in args.benchmark.split(",") if b}
     languages = [x for x in args.language.split(",") if x]
     archs = [x for x in args.arch.split(",") if x]
@@ -405,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
     scratch = Path(tempfile.mkdtemp(prefix="sebs-suite-"))
     systems = overlay_systems(args.sebs, scratch)
-    provide_project_root(args.sebs, scratch)
+    provide_project_root(scratch)
     moto_port = free_port()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port)
     moto.start()

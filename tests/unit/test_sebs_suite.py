@@ -1,0 +1,120 @@
+"""bench/sebs_suite.py's own logic: which input data a row uses, and the servers it starts in
+place of SeBS's experiments (real sockets on 127.0.0.1, no SeBS checkout needed)."""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def suite() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("sebs_suite_under_test", ROOT / "bench" / "sebs_suite.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_real_files_are_used_and_only_absent_ones_get_stand_ins(suite: ModuleType, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    thumbs = data / "200.multimedia" / "210.thumbnailer"
+    thumbs.mkdir(parents=True)
+    real = thumbs / "6_astronomy-desktop-wallpaper-evening-1624438.jpg"
+    real.write_bytes(b"real jpeg bytes")
+    (thumbs / "0_other.jpg").write_bytes(b"another")
+    (thumbs / "README.md").write_text("about the data")
+    dna = data / "500.scientific" / "504.dna-visualisation"
+    dna.mkdir(parents=True)
+    (dna / "README.md").write_text("the fasta is elsewhere")
+    scratch = tmp_path / "scratch"
+
+    target, label = suite.prepare_data(data, "200.multimedia", "210.thumbnailer", scratch)
+    assert label == "benchmarks-data: 0_other.jpg, 6_astronomy-desktop-wallpaper-evening-1624438.jpg"
+    assert (target / real.name).read_bytes() == b"real jpeg bytes"  # the real file, not a stand-in
+    assert not (target / "README.md").exists()
+    assert target == scratch / "benchmarks-data" / "200.multimedia" / "210.thumbnailer"
+
+    target, label = suite.prepare_data(data, "500.scientific", "504.dna-visualisation", scratch)
+    assert label == "stand-in: bacillus_subtilis.fasta"
+    assert (target / "bacillus_subtilis.fasta").read_text().startswith(">stand-in\n")
+    assert sorted(p.name for p in dna.iterdir()) == ["README.md"]  # the data directory is untouched
+    assert real.read_bytes() == b"real jpeg bytes"
+
+
+def test_without_data_every_needed_file_is_a_stand_in(suite: ModuleType, tmp_path: Path) -> None:
+    target, label = suite.prepare_data(None, "300.utilities", "311.compression", tmp_path)
+    assert label == "stand-in: acmart-master"
+    assert any((target / "acmart-master").rglob("*.tex"))
+    assert suite.prepare_data(None, "000.microbenchmarks", "010.sleep", tmp_path)[1] == "none needed"
+
+
+def test_default_data_needs_files_in_the_submodule(suite: ModuleType, tmp_path: Path) -> None:
+    (tmp_path / "benchmarks-data").mkdir()
+    assert suite.default_data(tmp_path) is None  # an uninitialised submodule is an empty directory
+    (tmp_path / "benchmarks-data" / "README.md").write_text("x")
+    assert suite.default_data(tmp_path) == tmp_path / "benchmarks-data"
+
+
+def test_udp_echo_server_answers_as_the_ping_pong_experiment(suite: ModuleType) -> None:
+    with suite.experiment_server("020.network-benchmark", repetitions=2) as (keys, check):
+        assert keys["server-address"] == "127.0.0.1" and keys["repetitions"] == 2
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+            client.settimeout(5)
+            for _ in range(3):  # the function sends repetitions + 1 datagrams
+                client.sendto(b"request-id", (keys["server-address"], keys["server-port"]))
+                assert client.recvfrom(1024)[0] == b"request-id"
+
+        class Bucket:
+            def __init__(self, body: bytes) -> None:
+                self.body = body
+
+            def get_object(self, Bucket: str, Key: str) -> dict[str, object]:  # noqa: N803 - boto3's names
+                import io
+
+                assert (Bucket, Key) == ("b", "out/results-x.csv")
+                return {"Body": io.BytesIO(self.body)}
+
+        good = Bucket(b"id,client_send,client_rcv\n1,0.1,0.2\n2,0.3,0.4\n")
+        assert check({"result": "out/results-x.csv"}, good, "b") is None
+        short = Bucket(b"id,client_send,client_rcv\n1,0.1,0.2\n")
+        assert "1 rows, expected 2" in check({"result": "out/results-x.csv"}, short, "b")
+
+
+def test_echo_check_fails_when_datagrams_are_missing(suite: ModuleType) -> None:
+    with suite.experiment_server("020.network-benchmark", repetitions=5) as (_keys, check):
+        assert check({"result": "k"}, None, "b") == "the server echoed 0 datagrams, expected 6"
+
+
+def test_tcp_reply_server_answers_accepted(suite: ModuleType) -> None:
+    with suite.experiment_server("040.server-reply", repetitions=1) as (keys, check):
+        assert set(keys) == {"ip-address", "port"}
+        assert check({"result": "accepted"}, None, "b") is not None  # no connection yet
+        with socket.create_connection((keys["ip-address"], keys["port"]), timeout=5) as conn:
+            assert conn.recv(1024) == b"accepted"
+        assert check({"result": "accepted"}, None, "b") is None
+        assert "'nope'" in str(check({"result": "nope"}, None, "b"))
+
+
+def test_table_names_the_input_and_the_server_check(suite: ModuleType) -> None:
+    rows = [
+        {"benchmark": "020.network-benchmark", "language": "python", "arch": "x64", "image_uri": "i",
+         "answers": True, "validate": "none", "server": "server-address, server-port, repetitions",
+         "server_check": "fail: the server echoed 3 datagrams, expected 1001"},
+        {"benchmark": "210.thumbnailer", "language": "python", "arch": "arm64", "image_uri": "i",
+         "answers": True, "validate": "pass", "data": "benchmarks-data: 10 files"},
+    ]
+    table = suite.render(rows).splitlines()
+    assert table[0].count("|") == 9 and "| input |" in table[0]
+    assert table[2] == ("| 020.network-benchmark | python | x64 | yes | yes | none; server check fail | "
+                        "suite's server (server-address, server-port, repetitions) | "
+                        "the server echoed 3 datagrams, expected 1001 |")
+    assert table[3] == "| 210.thumbnailer | python | arm64 | yes | yes | pass | benchmarks-data: 10 files |  |"
