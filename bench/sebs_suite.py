@@ -117,6 +117,8 @@ def prepare_data(data: Path | None, group: str, name: str, scratch: Path) -> tup
         made.append(rel)
     parts = ([f"benchmarks-data: {_summary(real)}"] if real else []) + (
         [f"stand-in: {', '.join(made)}"] if made else [])
+    if not parts and source is not None and source.is_dir():
+        parts = ["benchmarks-data: no input files"]  # e.g. a large file absent from the snapshot
     return target, "; ".join(parts) or "none needed"
 
 
@@ -505,22 +507,34 @@ def why_not(row: dict[str, Any]) -> str:
     return ""
 
 
-def render(results: list[dict[str, Any]]) -> str:
+def cells(r: dict[str, Any]) -> list[str]:
+    """One table row's cells (the columns of ``render``)."""
+    validate = str(r.get("validate", "-")).split(":")[0] if r.get("answers") else "-"
+    if validate == "none" and "server_check" in r:
+        validate = f"none; server check {str(r['server_check']).split(':')[0]}"
+    inputs = [str(r["data"])] if r.get("data") and r["data"] != "none needed" else []
+    if r.get("server"):
+        inputs.append(f"suite's server ({r['server']})")
+    return [r["benchmark"], r["language"], r["arch"], "yes" if "image_uri" in r else "no",
+            "yes" if r.get("answers") else "no", validate, "; ".join(inputs) or "-", why_not(r)]
+
+
+def render(results: list[dict[str, Any]], merge_archs: bool = False) -> str:
     """The Markdown table of docs/SEBS.md: one row per image, ``input`` says which data it used
-    (SeBS's benchmarks-data, a stand-in, or a server the suite started as SeBS's experiment)."""
+    (SeBS's benchmarks-data, a stand-in, or a server the suite started as SeBS's experiment).
+    ``merge_archs``: one row for the architectures of a benchmark/language whose cells agree."""
+    rows: list[list[str]] = []
+    for r in results:
+        row = cells(r)
+        previous = rows[-1] if rows else None
+        if (merge_archs and previous is not None and previous[:2] == row[:2]
+                and previous[3:] == row[3:]):
+            previous[2] = f"{previous[2]}, {row[2]}"
+        else:
+            rows.append(row)
     lines = ["| benchmark | language | arch | builds | answers | validate_output | input | why not |",
              "|---|---|---|---|---|---|---|---|"]
-    for r in results:
-        validate = str(r.get("validate", "-")).split(":")[0] if r.get("answers") else "-"
-        if validate == "none" and "server_check" in r:
-            validate = f"none; server check {str(r['server_check']).split(':')[0]}"
-        inputs = [str(r["data"])] if r.get("data") and r["data"] != "none needed" else []
-        if r.get("server"):
-            inputs.append(f"suite's server ({r['server']})")
-        lines.append(
-            f"| {r['benchmark']} | {r['language']} | {r['arch']} | {'yes' if 'image_uri' in r else 'no'} | "
-            f"{'yes' if r.get('answers') else 'no'} | {validate} | {'; '.join(inputs) or '-'} | {why_not(r)} |"
-        )
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -550,7 +564,8 @@ def main(argv: list[str] | None = None) -> int:
             (r["benchmark"], r["language"], r["arch"]): r
             for path in args.table for r in json.loads(path.read_text())
         }
-        print(render(sorted(latest.values(), key=lambda r: (r["benchmark"], r["language"] != "python", r["arch"] != "x64"))))
+        ordered = sorted(latest.values(), key=lambda r: (r["benchmark"], r["language"] != "python", r["arch"] != "x64"))
+        print(render(ordered, merge_archs=True))
         return 0
     args.sebs = args.sebs.resolve()
     args.data = args.data.resolve() if args.data is not None else default_data(args.sebs)

@@ -49,6 +49,12 @@ def test_real_files_are_used_and_only_absent_ones_get_stand_ins(suite: ModuleTyp
     assert sorted(p.name for p in dna.iterdir()) == ["README.md"]  # the data directory is untouched
     assert real.read_bytes() == b"real jpeg bytes"
 
+    video = data / "200.multimedia" / "220.video-processing"
+    video.mkdir(parents=True)
+    (video / "README.md").write_text("city.mp4 is too large for the snapshot")
+    assert suite.prepare_data(data, "200.multimedia", "220.video-processing", scratch)[1] == (
+        "benchmarks-data: no input files")
+
 
 def test_without_data_every_needed_file_is_a_stand_in(suite: ModuleType, tmp_path: Path) -> None:
     target, label = suite.prepare_data(None, "300.utilities", "311.compression", tmp_path)
@@ -118,3 +124,15 @@ def test_table_names_the_input_and_the_server_check(suite: ModuleType) -> None:
                         "suite's server (server-address, server-port, repetitions) | "
                         "the server echoed 3 datagrams, expected 1001 |")
     assert table[3] == "| 210.thumbnailer | python | arm64 | yes | yes | pass | benchmarks-data: 10 files |  |"
+
+
+def test_table_merges_architectures_only_when_every_cell_agrees(suite: ModuleType) -> None:
+    base = {"benchmark": "010.sleep", "language": "python", "image_uri": "i", "answers": True, "validate": "pass"}
+    rows = [{**base, "arch": "x64"}, {**base, "arch": "arm64"},
+            {**base, "language": "nodejs", "arch": "x64"},
+            {**base, "language": "nodejs", "arch": "arm64", "validate": "fail: differs"}]
+    table = suite.render(rows, merge_archs=True).splitlines()[2:]
+    assert table == ["| 010.sleep | python | x64, arm64 | yes | yes | pass | - |  |",
+                     "| 010.sleep | nodejs | x64 | yes | yes | pass | - |  |",
+                     "| 010.sleep | nodejs | arm64 | yes | yes | fail | - | differs |"]
+    assert len(suite.render(rows).splitlines()) == 6  # without merging: one row per image
