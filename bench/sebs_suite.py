@@ -31,6 +31,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -376,11 +377,28 @@ def build(args: argparse.Namespace, env: dict[str, str], name: str, language: st
     if done.returncode != 0:
         errors = [line for line in done.stderr.splitlines() if line.startswith("faasforge: error:")]
         result["build_error"] = (errors[-1] if errors else done.stderr.strip()[-500:])[:1500]
+        cause = build_cause(result["build_error"])
+        if cause:
+            result["build_cause"] = cause
         return result
     (record,) = json.loads(done.stdout)
     result["image_uri"] = record["image_uri"]
     result["size_mb"] = record["size_mb"]
     return result
+
+
+def build_cause(error: str) -> str | None:
+    """The installer's own error line from the build log an error names (``(log: PATH)``): a
+    failed ``RUN`` step's error says only which command failed."""
+    match = re.search(r"\(log: ([^)]+)\)", error)
+    if match is None or "returned a non-zero code" not in error:
+        return None
+    try:
+        lines = Path(match.group(1)).read_text(errors="replace").splitlines()
+    except OSError:
+        return None
+    causes = [line.strip() for line in lines if re.search(r"^\s*(ERROR:|npm ERR!|npm error)", line)]
+    return causes[0][:300] if causes else None
 
 
 def call(args: argparse.Namespace, docker: Any, s3: Any, dynamo: Any, moto_port: int, nosql_port: int, group: str,
@@ -494,7 +512,7 @@ def run_and_validate(args: argparse.Namespace, docker: Any, s3: Any, image: str,
 
 def why_not(row: dict[str, Any]) -> str:
     """The first line of what stopped an image: build error, call error, failed validation."""
-    for key in ("build_error", "harness_error", "input_error", "call_error"):
+    for key in ("build_cause", "build_error", "harness_error", "input_error", "call_error"):
         if key in row:
             text = str(row[key])
             with contextlib.suppress(ValueError, TypeError, AttributeError):

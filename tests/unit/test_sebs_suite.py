@@ -136,3 +136,15 @@ def test_table_merges_architectures_only_when_every_cell_agrees(suite: ModuleTyp
                      "| 010.sleep | nodejs | x64 | yes | yes | pass | - |  |",
                      "| 010.sleep | nodejs | arm64 | yes | yes | fail | - | differs |"]
     assert len(suite.render(rows).splitlines()) == 6  # without merging: one row per image
+
+
+def test_a_failed_install_step_is_reported_by_the_installers_error(suite: ModuleType, tmp_path: Path) -> None:
+    log = tmp_path / "build.log"
+    log.write_text("Step 11/17 : RUN pip install\n    Collecting torch==2.0.0+cpu\n"
+                   "    ERROR: Could not install packages due to an OSError: download.pytorch.org\n"
+                   "    The command '/bin/sh -c pip install' returned a non-zero code: 1\n")
+    error = f"faasforge: error: build of x failed: The command '/bin/sh -c pip' returned a non-zero code: 1 (log: {log})"
+    cause = suite.build_cause(error)
+    assert cause == "ERROR: Could not install packages due to an OSError: download.pytorch.org"
+    assert suite.why_not({"build_error": error, "build_cause": cause}) == cause
+    assert suite.build_cause("faasforge: error: init script 'python/init.sh' failed (log: /nonexistent)") is None
