@@ -484,6 +484,10 @@ def run_and_validate(args: argparse.Namespace, docker: Any, s3: Any, image: str,
         if reply.status_code != 200:
             error = body.get("error") if isinstance(body, dict) else None
             out["call_error"] = str(error or json.dumps(body))[:600]
+            try:  # an error reply must leave the server serving the next call
+                out["serves_after_error"] = requests.get(f"http://127.0.0.1:{port}/health", timeout=10).ok
+            except requests.RequestException:
+                out["serves_after_error"] = False
             return out
         output = body.get("result", {}).get("output")
         out["answers"] = True
@@ -517,7 +521,12 @@ def why_not(row: dict[str, Any]) -> str:
             text = str(row[key])
             with contextlib.suppress(ValueError, TypeError, AttributeError):
                 text = json.loads(text).get("error", text)
-            return text.replace("faasforge: error: ", "").replace("|", "/").splitlines()[0][:160]
+            text = text.replace("faasforge: error: ", "").replace("|", "/").splitlines()[0]
+            if key == "call_error" and row.get("status"):  # the image answered, with an error
+                text = f"HTTP {row['status']}: {text}"
+                if row.get("serves_after_error") is False:
+                    text = f"(then the server stopped) {text}"
+            return text[:160]
     for key in ("server_check", "validate"):
         value = str(row.get(key, ""))
         if value.startswith("fail"):

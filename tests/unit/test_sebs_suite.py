@@ -148,3 +148,9 @@ def test_a_failed_install_step_is_reported_by_the_installers_error(suite: Module
     assert cause == "ERROR: Could not install packages due to an OSError: download.pytorch.org"
     assert suite.why_not({"build_error": error, "build_cause": cause}) == cause
     assert suite.build_cause("faasforge: error: init script 'python/init.sh' failed (log: /nonexistent)") is None
+
+
+def test_an_error_reply_names_its_status(suite: ModuleType) -> None:
+    row = {"status": 500, "call_error": "Error: getaddrinfo ENOTFOUND upload.wikimedia.org"}
+    assert suite.why_not(row) == "HTTP 500: Error: getaddrinfo ENOTFOUND upload.wikimedia.org"
+    assert suite.why_not({"call_error": "ReadTimeout()"}) == "ReadTimeout()"  # no reply at all
