@@ -25,7 +25,7 @@ WRAPPERS = ROOT / "wrappers"
 DRIVER = Path(__file__).with_name("drive.js")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def staged_wrappers(platform: str, language: str) -> Path:
     """faasforge's own wrapper files of one platform and language (its folder plus the shared
     flavours its shared.txt names) copied into one folder, as an image holds them side by side."""
