@@ -43,6 +43,14 @@ def helper_path(platform: str, language: str, name: str) -> Path:
     return path
 
 
+def copy_helpers(platform: str, language: str, target: Path) -> None:
+    """Put a platform's wrapper files that an image stages beside the function (the storage/nosql
+    helpers and the shared modules they import; not the entry file) into ``target``."""
+    for path in sorted(staged_wrappers(platform, language).iterdir()):
+        if path.is_file() and not path.name.startswith("handler."):
+            shutil.copy(path, target / path.name)
+
+
 def load_python_helper(platform: str, name: str) -> ModuleType:
     """A fresh copy of a platform's ``{name}.py`` (its own singleton), imported as a module of a
     package, as ``function.{name}`` is in an image (the helpers import their shared base modules
