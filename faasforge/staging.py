@@ -68,6 +68,11 @@ HELPER_STEMS = {*MODULES, "setup"}
 # OpenWhisk: SeBS deploys __main__.py / index.js as the action's code, never inside the function
 # code of its image (sebs/faas/container.py); they stay at the context root here.
 ROOT_WRAPPER_FILES = {"openwhisk": {"__main__.py", "index.js"}}
+# Wrapper files several platforms take live once in wrappers/shared/{flavour}/{language}/; a
+# platform's wrappers/{platform}/{language}/shared.txt names the flavours it takes, one a line
+# (own_wrapper_files; docs/ARCHITECTURE.md, "Wrapper files").
+SHARED_MANIFEST = "shared.txt"
+SHARED_DIR = "shared"
 INIT_SCRIPT = "init.sh"
 KNOWN_LANGUAGE_DIRS = {"python", "nodejs", "java", "cpp"}
 # ``local`` only: SeBS runs local functions in its own run image, which installs the helpers'
@@ -316,10 +321,6 @@ def find_dockerfile(
 
 def _listed(rel: str, files: tuple[str, ...]) -> bool:
     return any(rel == f or rel.startswith(f + "/") for f in files)
-
-
-SHARED_MANIFEST = "shared.txt"  # in wrappers/{platform}/{language}/: the shared flavours it takes
-SHARED_DIR = "shared"  # wrappers/shared/{flavour}/{language}/: wrapper files several platforms take
 
 
 def _shared_flavours(manifest: Path) -> list[str]:
