@@ -24,6 +24,7 @@ from tests.conftest import REGISTRY, ROOT
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 SERVICES = ROOT / "scripts" / "services.sh"
+STANDINS = ROOT / "scripts" / "standins.sh"
 OFFLINE_OVERLAY = ROOT / "config" / "systems.offline.json"
 
 
@@ -70,6 +71,18 @@ def test_public_images_are_pulled_when_the_registry_answers_and_no_overlay_is_us
     docker_engine.images.get(public_base)  # pulled
     assert (tmp_path / "base-images.mode").read_text().strip() == "public"
     assert services(tmp_path, "overlay").stdout.strip() == ""
+    assert standin_bases(tmp_path) == ["python:3.11-slim", "arm64v8/python:3.11-slim", "node:18-slim"]
+
+
+def standin_bases(state: Path) -> list[str]:
+    """What scripts/standins.sh builds the clouds' stand-ins FROM, with this state directory."""
+    environment = {**os.environ, "FAASFORGE_SERVICES_DIR": str(state)}
+    return [
+        subprocess.run(
+            [str(STANDINS), "base", key], capture_output=True, text=True, env=environment, check=True
+        ).stdout.strip()
+        for key in ("aws-python-x64", "aws-python-arm64", "gcp-nodejs-x64")
+    ]
 
 
 def test_a_failed_pull_falls_back_to_the_stand_ins_and_their_overlay(public_base: str, tmp_path: Path) -> None:
@@ -79,6 +92,11 @@ def test_a_failed_pull_falls_back_to_the_stand_ins_and_their_overlay(public_base
     assert f"pull of {missing} failed" in up.stderr
     assert (tmp_path / "base-images.mode").read_text().strip() == "stand-ins"
     assert services(tmp_path, "overlay").stdout.strip() == str(OFFLINE_OVERLAY)
+    assert standin_bases(tmp_path) == [
+        "faasforge/base-python:3.11-x64",
+        "faasforge/base-python:3.11-arm64",
+        "faasforge/base-nodejs:18-x64",
+    ]
 
 
 def test_no_probe_answer_means_stand_ins_without_a_pull(public_base: str, tmp_path: Path) -> None:
