@@ -26,6 +26,7 @@ async function main(args) {
       delete args[arg];
     }
   }
+  require(path.join(__dirname, 'function.js')); // loaded before the clock starts, as SeBS's index.js
   const support = require(path.join(__dirname, 'handler_support.js'));
   args['request-id'] = process.env.__OW_ACTIVATION_ID;
   args['income-timestamp'] = Date.now() / 1000;
