@@ -542,25 +542,29 @@ def cells(r: dict[str, Any]) -> list[str]:
     inputs = [str(r["data"])] if r.get("data") and r["data"] != "none needed" else []
     if r.get("server"):
         inputs.append(f"suite's server ({r['server']})")
-    return [r["benchmark"], r["language"], r["arch"], "yes" if "image_uri" in r else "no",
+    size = f"{r['size_mb']:.0f}" if isinstance(r.get("size_mb"), (int, float)) else "-"
+    return [r["benchmark"], r["language"], r["arch"], "yes" if "image_uri" in r else "no", size,
             "yes" if r.get("answers") else "no", validate, "; ".join(inputs) or "-", why_not(r)]
 
 
 def render(results: list[dict[str, Any]], merge_archs: bool = False) -> str:
     """The Markdown table of docs/SEBS.md: one row per image, ``input`` says which data it used
     (SeBS's benchmarks-data, a stand-in, or a server the suite started as SeBS's experiment).
-    ``merge_archs``: one row for the architectures of a benchmark/language whose cells agree."""
+    ``size MB`` is the pushed image's size (``-`` when the registry held it already and nothing
+    was built). ``merge_archs``: one row for the architectures of a benchmark/language whose cells
+    agree but for the size (sizes then ``x64 / arm64``)."""
     rows: list[list[str]] = []
     for r in results:
         row = cells(r)
         previous = rows[-1] if rows else None
         if (merge_archs and previous is not None and previous[:2] == row[:2]
-                and previous[3:] == row[3:]):
+                and previous[3] == row[3] and previous[5:] == row[5:]):
             previous[2] = f"{previous[2]}, {row[2]}"
+            previous[4] = f"{previous[4]} / {row[4]}"
         else:
             rows.append(row)
-    lines = ["| benchmark | language | arch | builds | answers | validate_output | input | why not |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| benchmark | language | arch | builds | size MB | answers | validate_output | input | why not |",
+             "|---|---|---|---|---|---|---|---|---|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
 

@@ -119,22 +119,22 @@ def test_table_names_the_input_and_the_server_check(suite: ModuleType) -> None:
          "answers": True, "validate": "pass", "data": "benchmarks-data: 10 files"},
     ]
     table = suite.render(rows).splitlines()
-    assert table[0].count("|") == 9 and "| input |" in table[0]
-    assert table[2] == ("| 020.network-benchmark | python | x64 | yes | yes | none; server check fail | "
+    assert table[0].count("|") == 10 and "| input |" in table[0]
+    assert table[2] == ("| 020.network-benchmark | python | x64 | yes | - | yes | none; server check fail | "
                         "suite's server (server-address, server-port, repetitions) | "
                         "the server echoed 3 datagrams, expected 1001 |")
-    assert table[3] == "| 210.thumbnailer | python | arm64 | yes | yes | pass | benchmarks-data: 10 files |  |"
+    assert table[3] == "| 210.thumbnailer | python | arm64 | yes | - | yes | pass | benchmarks-data: 10 files |  |"
 
 
 def test_table_merges_architectures_only_when_every_cell_agrees(suite: ModuleType) -> None:
     base = {"benchmark": "010.sleep", "language": "python", "image_uri": "i", "answers": True, "validate": "pass"}
-    rows = [{**base, "arch": "x64"}, {**base, "arch": "arm64"},
+    rows = [{**base, "arch": "x64", "size_mb": 146.6}, {**base, "arch": "arm64", "size_mb": 170.84},
             {**base, "language": "nodejs", "arch": "x64"},
             {**base, "language": "nodejs", "arch": "arm64", "validate": "fail: differs"}]
     table = suite.render(rows, merge_archs=True).splitlines()[2:]
-    assert table == ["| 010.sleep | python | x64, arm64 | yes | yes | pass | - |  |",
-                     "| 010.sleep | nodejs | x64 | yes | yes | pass | - |  |",
-                     "| 010.sleep | nodejs | arm64 | yes | yes | fail | - | differs |"]
+    assert table == ["| 010.sleep | python | x64, arm64 | yes | 147 / 171 | yes | pass | - |  |",
+                     "| 010.sleep | nodejs | x64 | yes | - | yes | pass | - |  |",
+                     "| 010.sleep | nodejs | arm64 | yes | - | yes | fail | - | differs |"]
     assert len(suite.render(rows).splitlines()) == 6  # without merging: one row per image
 
 
