@@ -363,21 +363,15 @@ def split_uri(image_uri: str) -> tuple[str, str, str]:
 
 
 @dataclass
-class CliRun:
-    result: CliResult
+class CliRun(CliResult):
+    """A finished CLI run and the homes it wrote (Prefect's, faasforge's)."""
+
     prefect_home: Path
     faasforge_home: Path
-
-    @property
-    def seconds(self) -> float:
-        return self.result.seconds
-
-    def records(self) -> list[dict[str, object]]:
-        return self.result.records()
 
 
 def run_cli(args: list[str], env: dict[str, str], workdir: Path, timeout: float = 300) -> CliRun:
     """The CLI (tests.helpers.run_cli) with only the cloud settings in ``env``."""
     full = cli_environment(workdir, clean_environ()) | env
     result = helpers.run_cli(args, full, cwd=ROOT, timeout=timeout)
-    return CliRun(result, workdir / "prefect-home", workdir / "faasforge-home")
+    return CliRun(**vars(result), prefect_home=workdir / "prefect-home", faasforge_home=workdir / "faasforge-home")

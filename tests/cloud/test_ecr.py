@@ -171,5 +171,5 @@ def test_cli_build_for_aws(
     served = aws_cloud.data_plane.head(repository, tag)
     assert served is not None and record["digest"] == served[0]
     assert mirror_to_ecr_api(aws_cloud, repository, tag) == record["digest"]
-    secrets.assert_absent(run.result.stdout, run.result.stderr)
+    secrets.assert_absent(run.stdout, run.stderr)
     assert assert_tree_clean(secrets, run.prefect_home, run.faasforge_home, readable=[str(record["image_uri"])]) > 0

@@ -48,8 +48,8 @@ def test_cli_refuses_gcp_arm64_with_exit_2(gcp_cloud: Cloud, cloud_systems: Path
          "--systems-config", str(cloud_systems)],
         gcp_cloud.env | {"FAASFORGE_REGISTRIES_CONFIG": str(gcp_cloud.config(tmp_path, resources_id=unique()))}, tmp_path,
     )
-    assert run.result.returncode == 2
-    assert run.result.stderr.strip().splitlines() == [
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
         "faasforge: error: gcp takes x64 images only (Cloud Run and Cloud Functions run amd64); arm64 was requested"
     ]
     assert run.seconds < 10  # refused before any flow starts
