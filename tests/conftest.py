@@ -9,6 +9,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -51,6 +52,14 @@ def services_required() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true") or os.environ.get("FAASFORGE_REQUIRE_SERVICES") == "1"
 
 
+def unavailable(message: str) -> NoReturn:
+    """A service or tool a test needs is missing: the test fails where services are required
+    (CI, FAASFORGE_REQUIRE_SERVICES=1), else it is skipped with ``message``."""
+    if services_required():
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 @pytest.fixture(autouse=True)
 def faasforge_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "faasforge-home"
@@ -82,9 +91,7 @@ def docker_engine() -> Iterator[object]:
         client.ping()
     except Exception as exc:  # noqa: BLE001
         message = f"Docker engine not reachable ({exc}); run scripts/services.sh up"
-        if services_required():
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(message)
     yield client
     client.close()
 
@@ -97,9 +104,7 @@ def local_registry(docker_engine: object) -> str:
         requests.get(f"http://{REGISTRY}/v2/", timeout=3).raise_for_status()
     except Exception as exc:  # noqa: BLE001
         message = f"registry {REGISTRY} not reachable ({exc}); run scripts/services.sh up"
-        if services_required():
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(message)
     return REGISTRY
 
 

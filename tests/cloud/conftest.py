@@ -35,7 +35,7 @@ from faasforge.ports import free_port
 from faasforge.runner import PlainSteps, run_image
 from faasforge.settings import Settings
 from tests import helpers
-from tests.conftest import ROOT, services_required
+from tests.conftest import ROOT, unavailable
 from tests.fakes.acr import FakeAcr, FakeManagedIdentity, jwt_shaped
 from tests.fakes.distribution import DistributionRegistry
 from tests.fakes.gar import FakeArtifactRegistry
@@ -187,18 +187,14 @@ def base_image(docker_engine: object) -> str:
         docker_engine.api.inspect_image(LOCAL_BASE)  # type: ignore[attr-defined]
     except ImageNotFound:
         message = f"{LOCAL_BASE} is not in the engine; run scripts/services.sh up"
-        if services_required():
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(message)
     return LOCAL_BASE
 
 
 def start_registry(directory: Path, users: dict[str, str], token_auth: dict[str, str] | None = None) -> DistributionRegistry:
     if shutil.which("docker-registry") is None or shutil.which("htpasswd") is None:
         message = "docker-registry and htpasswd are needed (scripts/services.sh up installs them)"
-        if services_required():
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(message)
     return DistributionRegistry(directory, users, token_auth).start()
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, services_required
+from tests.conftest import ROOT, unavailable
 
 
 def helper_packages() -> dict[str, str]:
@@ -39,9 +39,7 @@ def helper_packages() -> dict[str, str]:
 def node_modules(request: pytest.FixtureRequest) -> Path:
     if shutil.which("node") is None or shutil.which("npm") is None:
         message = "node and npm are needed for the Node.js helper tests (apt-get install nodejs npm)"
-        if services_required():
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(message)
     packages = helper_packages()
     digest = hashlib.sha256(json.dumps(packages, sort_keys=True).encode()).hexdigest()[:16]
     root = Path(request.config.cache.mkdir(f"faasforge-node-helpers-{digest}"))

@@ -50,9 +50,8 @@ def test_each_shared_field_is_documented_in_the_args_section() -> None:
 
 
 def test_the_flows_parameter_schemas_list_each_shared_parameter_typed_and_described() -> None:
-    from prefect.utilities.callables import parameter_schema
-
     from faasforge.flows.build import build_image, build_images
+    from prefect.utilities.callables import parameter_schema
 
     image = parameter_schema(build_image).model_dump()
     props = image["properties"]
