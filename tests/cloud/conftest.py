@@ -29,8 +29,9 @@ from faasforge.registries import open_workspace
 from faasforge.registries.acr import ACR_TOKEN_USER
 
 from faasforge.catalog import Catalog
+from faasforge.errors import RegistryUnreachable
 from faasforge.model import ImageRecord, ImageRequest, RegistryDecision, ResolvedImage
-from faasforge.pipeline import DockerEngine, Workspace, resolve_image
+from faasforge.pipeline import DockerEngine, Workspace, check_registry, resolve_image
 from faasforge.ports import free_port
 from faasforge.runner import PlainSteps, run_image
 from faasforge.settings import Settings
@@ -39,7 +40,7 @@ from tests.conftest import ROOT, unavailable
 from tests.fakes.acr import FakeAcr, FakeManagedIdentity, jwt_shaped
 from tests.fakes.distribution import DistributionRegistry
 from tests.fakes.gar import FakeArtifactRegistry
-from tests.fakes.server import FakeServer
+from tests.fakes.server import Blackhole, FakeServer
 from tests.fakes.tls import private_pem, rsa_key, self_signed
 from tests.helpers import CliResult, cli_environment
 
@@ -343,6 +344,45 @@ def publish(ws: Workspace, request: ImageRequest, engine: object) -> Published:
     record = run_image(request, ws, PlainSteps(DockerEngine(engine)))  # type: ignore[arg-type]
     assert record.rebuilt, record.reason
     return Published(resolve_image(request, ws), RegistryDecision(True, record.reason), record)
+
+
+def absent_check_ms(ws: Workspace, platform: str, checks: int, warm_up: bool = True) -> list[float]:
+    """Milliseconds of each of ``checks`` existence checks of an absent image (after one, unless
+    not ``warm_up``, that opens the clients and connections)."""
+    resolved = resolve_image(request_for(platform), ws)
+    registry = ws.registry(platform)
+    if warm_up:
+        registry.find_image(resolved.name)
+    samples = []
+    for _ in range(checks):
+        started = time.perf_counter()
+        assert registry.find_image(resolved.name) is None
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+@dataclass
+class Unanswered:
+    """One registry check against a Blackhole: the error's text and what the Blackhole saw."""
+
+    message: str
+    host: str  # the Blackhole's host:port
+    connections: int
+    seconds: float
+    ws: Workspace
+
+
+def check_unanswered(systems: Path, config: Callable[[str], Path], platform: str) -> Unanswered:
+    """Check one image with the registries config ``config(host)`` pointing at a Blackhole (it
+    accepts connections and drops them); the check must end in RegistryUnreachable."""
+    with Blackhole() as dead:
+        ws = workspace(systems, config(dead.host))
+        resolved = resolve_image(request_for(platform), ws)
+        started = time.monotonic()
+        with pytest.raises(RegistryUnreachable) as caught:
+            check_registry(resolved, ws)
+        elapsed = time.monotonic() - started
+    return Unanswered(str(caught.value), dead.host, dead.connections, elapsed, ws)
 
 
 def catalog_rows(ws: Workspace) -> list[ImageRecord]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 import statistics
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,15 +12,17 @@ import pytest
 import requests
 from faasforge.registries.ecr import EcrRegistry
 
-from faasforge.errors import RegistryAuthError, RegistryUnreachable
+from faasforge.errors import RegistryAuthError
 from faasforge.pipeline import check_registry, resolve_image
 from tests.cloud.conftest import (
     MOTO_ACCOUNT,
     MOTO_ECR_PASSWORD,
     Cloud,
     Secrets,
+    absent_check_ms,
     assert_tree_clean,
     catalog_rows,
+    check_unanswered,
     mirror_to_ecr_api,
     publish,
     request_for,
@@ -31,7 +32,7 @@ from tests.cloud.conftest import (
     unique,
     workspace,
 )
-from tests.fakes.server import Blackhole, CountingProxy, FakeServer
+from tests.fakes.server import CountingProxy, FakeServer
 
 pytestmark = [pytest.mark.docker]
 
@@ -42,14 +43,7 @@ def test_existence_check_latency_against_moto(
     """One DescribeImages per check (figure printed with -s; moto on loopback)."""
     cloud_env(aws_cloud.env)
     ws = workspace(cloud_systems, aws_cloud.config(tmp_path, resources_id=unique()))
-    resolved = resolve_image(request_for("aws"), ws)
-    registry = ws.registry("aws")
-    registry.find_image(resolved.name)  # clients made, connection open
-    samples = []
-    for _ in range(30):
-        started = time.perf_counter()
-        assert registry.find_image(resolved.name) is None
-        samples.append((time.perf_counter() - started) * 1000)
+    samples = absent_check_ms(ws, "aws", 30)
     median = statistics.median(samples)
     print(f"\nECR existence check against moto: median {median:.1f} ms, max {max(samples):.1f} ms (n=30)")
     assert median < 250
@@ -124,23 +118,17 @@ def test_unreachable_ecr_api_is_retried_with_back_off_then_a_clear_error(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     cloud_env(aws_cloud.env)
-    with Blackhole() as dead:
-        ws = workspace(cloud_systems, aws_cloud.config(tmp_path, resources_id=unique(), endpoint_url=f"http://{dead.host}"))
-        resolved = resolve_image(request_for("aws"), ws)
-        started = time.monotonic()
-        with pytest.raises(RegistryUnreachable) as caught:
-            check_registry(resolved, ws)
-        elapsed = time.monotonic() - started
+    dead = check_unanswered(cloud_systems, lambda host: aws_cloud.config(
+        tmp_path, resources_id=unique(), endpoint_url=f"http://{host}"), "aws")
     assert dead.connections == 3  # [retry] attempts = 3
-    assert elapsed >= 0.05 + 0.10  # back-off 0.05 s, doubled
-    message = str(caught.value)
+    assert dead.seconds >= 0.05 + 0.10  # back-off 0.05 s, doubled
     assert re.fullmatch(  # closed after the request was sent, or reset before
         rf"AWS ecr:DescribeImages \(http://{re.escape(dead.host)}\) did not answer after 3 attempts "
         r"\((ConnectionClosedError|EndpointConnectionError)\)",
-        message,
-    ), message
+        dead.message,
+    ), dead.message
     assert len([r for r in caplog.records if "retrying in" in r.getMessage()]) == 2
-    assert catalog_rows(ws) == []
+    assert catalog_rows(dead.ws) == []
 
 
 def test_no_aws_credentials_at_all(
