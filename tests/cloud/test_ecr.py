@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import statistics
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +21,6 @@ from tests.cloud.conftest import (
     absent_check_ms,
     assert_tree_clean,
     catalog_rows,
-    check_unanswered,
     mirror_to_ecr_api,
     publish,
     request_for,
@@ -111,24 +109,6 @@ def test_push_rejected_by_the_registry_is_refreshed_once_then_one_clear_error(
         secrets.assert_absent(message)
     finally:
         strict.stop()
-
-
-def test_unreachable_ecr_api_is_retried_with_back_off_then_a_clear_error(
-    aws_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    cloud_env(aws_cloud.env)
-    dead = check_unanswered(cloud_systems, lambda host: aws_cloud.config(
-        tmp_path, resources_id=unique(), endpoint_url=f"http://{host}"), "aws")
-    assert dead.connections == 3  # [retry] attempts = 3
-    assert dead.seconds >= 0.05 + 0.10  # back-off 0.05 s, doubled
-    assert re.fullmatch(  # closed after the request was sent, or reset before
-        rf"AWS ecr:DescribeImages \(http://{re.escape(dead.host)}\) did not answer after 3 attempts "
-        r"\((ConnectionClosedError|EndpointConnectionError)\)",
-        dead.message,
-    ), dead.message
-    assert len([r for r in caplog.records if "retrying in" in r.getMessage()]) == 2
-    assert catalog_rows(dead.ws) == []
 
 
 def test_no_aws_credentials_at_all(

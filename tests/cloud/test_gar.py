@@ -20,7 +20,6 @@ from tests.cloud.conftest import (
     Secrets,
     absent_check_ms,
     catalog_rows,
-    check_unanswered,
     request_for,
     run_cli,
     unique,
@@ -94,17 +93,6 @@ def test_credentials_file_from_the_config(
     credentials = ws.registry("gcp").push_credentials()
     assert credentials is not None and credentials.username == "oauth2accesstoken"
     assert credentials.expires_at and credentials.expires_at > time.time() + 3000
-
-
-def test_unreachable_artifact_registry_is_retried_with_back_off_then_a_clear_error(
-    gcp_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], tmp_path: Path
-) -> None:
-    cloud_env(gcp_cloud.env)
-    dead = check_unanswered(cloud_systems, lambda host: gcp_cloud.config(
-        tmp_path, resources_id=unique(), api_endpoint=f"http://{host}"), "gcp")
-    assert dead.connections == 3 and dead.seconds >= 0.15
-    assert dead.message == f"Artifact Registry GetTag (http://{dead.host}) did not answer after 3 attempts (ConnectionError)"
-    assert catalog_rows(dead.ws) == []
 
 
 def test_existence_check_latency(gcp_cloud: Cloud, cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], tmp_path: Path) -> None:

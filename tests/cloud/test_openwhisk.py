@@ -18,7 +18,6 @@ from tests.cloud.conftest import (
     Cloud,
     Secrets,
     catalog_rows,
-    check_unanswered,
     publish,
     request_for,
     split_uri,
@@ -60,17 +59,6 @@ def test_wrong_password_is_one_line_naming_the_registry_and_nothing_is_recorded(
     assert str(caught.value) == f"registry {openwhisk_cloud.data_plane.host} rejected the credentials (HTTP 401)"
     assert catalog_rows(ws) == []
     secrets.assert_absent(str(caught.value))
-
-
-def test_unreachable_registry_is_retried_with_back_off_then_a_clear_error(
-    cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], tmp_path: Path
-) -> None:
-    cloud_env({})
-    dead = check_unanswered(cloud_systems, lambda host: write_toml(tmp_path / "dead.toml", {
-        "openwhisk": {"registry": host}, "retry": {"attempts": 3, "backoff_seconds": 0.05},
-    }), "openwhisk")
-    assert dead.connections == 3 and dead.seconds >= 0.15
-    assert dead.message == f"registry {dead.host} did not answer after 3 attempts (ConnectionError)"
 
 
 def test_bearer_token_registry_for_the_push_and_the_checks(
