@@ -103,7 +103,10 @@ def with_shared_params(fn: Callable[..., R]) -> Callable[..., R]:
         return fn(**{name: values[name] for name in names}, shared=shared)
 
     doc = inspect.cleandoc(fn.__doc__ or "")
-    doc += "" if "\nArgs:\n" in doc else "\n\nArgs:"
+    _, args, after = f"\n{doc}".partition("\nArgs:\n")
+    if any(line and not line.startswith(" ") for line in after.splitlines()):
+        raise TypeError(f"{fn.__qualname__}: with_shared_params needs Args: as the docstring's last section")
+    doc += "" if args else "\n\nArgs:"
     with_params.__doc__ = doc + "".join(f"\n    {f.name}: {f.metadata['doc']}" for f in expanded)
     with_params.__signature__ = signature  # type: ignore[attr-defined]
     for attribute in ("__module__", "__name__", "__qualname__"):

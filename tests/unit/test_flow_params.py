@@ -7,6 +7,7 @@ import inspect
 from dataclasses import fields
 from typing import Any
 
+import pytest
 from faasforge.flows.params import SharedParams, with_shared_params
 
 SHARED = ["registry", "repository", "force", "tag_style", "benchmarks_dir", "systems_config", "registries_config"]
@@ -47,6 +48,21 @@ def test_each_shared_field_is_documented_in_the_args_section() -> None:
     for f in fields(SharedParams):
         if f.name != "smoke_event":
             assert f"    {f.name}: {f.metadata['doc']}" in doc
+
+
+def test_args_must_be_the_last_section_of_the_docstring() -> None:
+    def late(*, shared: SharedParams) -> None:
+        """Nothing.
+
+        Args:
+            shared: the shared parameters
+
+        Returns:
+            nothing
+        """
+
+    with pytest.raises(TypeError, match="needs Args: as the docstring's last section"):
+        with_shared_params(late)
 
 
 def test_the_flows_parameter_schemas_list_each_shared_parameter_typed_and_described() -> None:
