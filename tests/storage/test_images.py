@@ -104,7 +104,8 @@ def test_images_hold_the_helpers_and_their_module_sdks(sample: str, sample_image
         f" importlib.util.find_spec('{py_wanted}') is not None, importlib.util.find_spec('{py_unwanted or 'absent'}') is not None)"
     )
     python = _output(docker_engine, sample_images[(sample, "python")], ["python3", "-c", script])
-    assert python == "['__init__.py', 'function.py', 'nosql.py', 'storage.py'] True False", python
+    assert python == ("['__init__.py', 'dynamodb.py', 'function.py', 'helper_base.py', 'nosql.py', 'storage.py',"
+                      " 'storage_base.py'] True False"), python  # the helpers and their shared bases
     script = (
         "const fs = require('fs');"
         "const has = (m) => { try { require.resolve(m, {paths: ['/function/function']}); return true; } catch (e) { return false; } };"
