@@ -81,8 +81,8 @@ def build_function(docker_engine: object, standins: tuple[str, ...], standin_sys
         plan = plan_context(
             request, find_benchmark(benchmarks_dir, benchmark), settings,
             base_image=config.base_image(request), builder_image=config.builder_image(request),
-            base_repository=config.base_repository(),
-        )
+            base_repository=config.base_repository(), deployment=config.deployment(platform, language),
+        )  # the deployment section as the product passes it (pipeline.stage): its files and SDKs
         context = materialize(plan)
         tag = f"faasforge-test/runtime-{platform}-{language}-{benchmark}:{architecture}-{plan.hash12}"
         try:
