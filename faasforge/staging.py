@@ -68,6 +68,11 @@ HELPER_STEMS = {*MODULES, "setup"}
 # OpenWhisk: SeBS deploys __main__.py / index.js as the action's code, never inside the function
 # code of its image (sebs/faas/container.py); they stay at the context root here.
 ROOT_WRAPPER_FILES = {"openwhisk": {"__main__.py", "index.js"}}
+# Wrapper files several platforms take live once in wrappers/shared/{flavour}/{language}/; a
+# platform's wrappers/{platform}/{language}/shared.txt names the flavours it takes, one a line
+# (own_wrapper_files; docs/ARCHITECTURE.md, "Wrapper files").
+SHARED_MANIFEST = "shared.txt"
+SHARED_DIR = "shared"
 INIT_SCRIPT = "init.sh"
 KNOWN_LANGUAGE_DIRS = {"python", "nodejs", "java", "cpp"}
 # ``local`` only: SeBS runs local functions in its own run image, which installs the helpers'
@@ -318,20 +323,57 @@ def _listed(rel: str, files: tuple[str, ...]) -> bool:
     return any(rel == f or rel.startswith(f + "/") for f in files)
 
 
+def _shared_flavours(manifest: Path) -> list[str]:
+    """The flavours a manifest names: one a line, ``#`` starts a comment."""
+    flavours = []
+    for number, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), start=1):
+        name = line.split("#", 1)[0].strip()
+        if not name:
+            continue
+        if "/" in name or name.startswith("."):
+            raise ConfigError(f"{str(manifest)!r} line {number}: {name!r} is no flavour; allowed: a folder "
+                              f"name under {SHARED_DIR}/, one a line")
+        flavours.append(name)
+    return flavours
+
+
+def own_wrapper_files(wrappers_dir: Path, platform: str, language: str) -> dict[str, Path]:
+    """faasforge's own wrapper files of one platform and language, relative path → file: those of
+    ``wrappers/{platform}/{language}/`` plus those of each ``wrappers/shared/{flavour}/{language}/``
+    its ``shared.txt`` names, as if they lay in the platform's folder (same names in the image).
+    A name given twice (the folder and a flavour, or two flavours) is a ConfigError."""
+    own_dir = wrappers_dir / platform / language
+    if not own_dir.is_dir():
+        return {}
+    files = {rel: real for rel, real in walk_files(own_dir, own_dir) if rel != SHARED_MANIFEST}
+    origin = dict.fromkeys(files, str(own_dir))
+    manifest = own_dir / SHARED_MANIFEST
+    for flavour in _shared_flavours(manifest) if manifest.is_file() else []:
+        shared_dir = wrappers_dir / SHARED_DIR / flavour / language
+        if not shared_dir.is_dir():
+            raise ConfigError(f"{str(manifest)!r} names flavour {flavour!r}, but {str(shared_dir)!r} does not exist")
+        for rel, real in walk_files(shared_dir, shared_dir):
+            if rel in files:
+                raise ConfigError(f"wrapper file {rel!r} of {platform} {language} comes from both "
+                                  f"{origin[rel]!r} and {str(shared_dir)!r}; allowed: one of them")
+            files[rel], origin[rel] = real, str(shared_dir)
+    return dict(sorted(files.items()))
+
+
 def wrapper_files(
     request: ImageRequest, settings: Settings, deployment: Deployment | None = None
 ) -> dict[str, Path]:
-    """The wrapper files of the image: faasforge's own, overlaid file by file by the benchmarks
-    dir's ``wrappers/{platform}/{language}/`` (SeBS's layout).
+    """The wrapper files of the image: faasforge's own (``own_wrapper_files``: the platform's folder
+    and the shared flavours it takes), overlaid file by file by the benchmarks dir's
+    ``wrappers/{platform}/{language}/`` (SeBS's layout).
 
     With a deployment ``files`` list (SeBS's systems.json), a file of the benchmarks dir goes in
     only when listed; of faasforge's own files the helpers (storage, nosql, setup) go in only when
-    listed, its platform glue (entry file, ...) always, since SeBS's wrappers do not replace it
-    everywhere (``local`` has no handler in SeBS at all).
+    listed, its platform glue (entry file, shared support modules, ...) always, since SeBS's
+    wrappers do not replace it everywhere (``local`` has no handler in SeBS at all).
     """
-    own_dir = settings.wrappers_dir / request.platform / request.language
+    own = own_wrapper_files(settings.wrappers_dir, request.platform, request.language)
     theirs_dir = settings.benchmarks_dir / "wrappers" / request.platform / request.language
-    own = dict(walk_files(own_dir, own_dir)) if own_dir.is_dir() else {}
     theirs = dict(walk_files(theirs_dir, theirs_dir)) if theirs_dir.is_dir() else {}
     files = deployment.files if deployment is not None else None
     if files is None:
@@ -419,9 +461,9 @@ def _code_entries(request: ImageRequest, benchmark: Benchmark, code_dir: Path) -
 def _own_helpers(request: ImageRequest, entries: dict[str, ContextEntry], settings: Settings) -> dict[str, bool]:
     """For each storage/nosql helper in the context: faasforge's own (else the benchmarks dir's, SeBS's)."""
     extension = HELPER_EXTENSIONS.get(request.language, "")
-    own_dir = (settings.wrappers_dir / request.platform / request.language).resolve()  # as walk_files yields
+    own = set(own_wrapper_files(settings.wrappers_dir, request.platform, request.language).values())
     return {
-        m: entry.source is not None and entry.source.is_relative_to(own_dir)
+        m: entry.source is not None and entry.source in own
         for m in MODULES
         if (entry := entries.get(f"function/{m}{extension}")) is not None
     }

@@ -16,6 +16,8 @@
 #   FAASFORGE_PUBLIC_BASES    public base images to pull when Docker Hub answers (default: the
 #                             python/node slim images of the versions the demo and tests use)
 #   FAASFORGE_DOCKER_HUB      "off" skips the Docker Hub probe (offline stand-ins straight away)
+#   FAASFORGE_DOCKER_HUB_URL  the registry API the probe asks (default https://registry-1.docker.io/v2/;
+#                             a mirror's, or a test registry's, /v2/)
 #   FAASFORGE_BASE_IMAGES     base images to build (default: python and nodejs -x64 and -arm64; java,
 #                             java-build, cpp and cpp-build -x64, and -arm64 too with
 #                             FAASFORGE_JVM_CPP_ARM64=1; see scripts/base-image.sh keys;
@@ -41,6 +43,7 @@ BASE_IMAGES=${FAASFORGE_BASE_IMAGES-python-x64 python-arm64 nodejs-x64 nodejs-ar
 cpp-x64 cpp-build-x64 $JVM_CPP_ARM64}
 BUILD_JOBS=${FAASFORGE_BUILD_JOBS:-4}
 PUBLIC_BASES=${FAASFORGE_PUBLIC_BASES-python:3.11-slim python:3.12-slim node:18-slim node:22-slim arm64v8/python:3.11-slim arm64v8/python:3.12-slim arm64v8/node:18-slim arm64v8/node:22-slim}
+HUB_URL=${FAASFORGE_DOCKER_HUB_URL:-https://registry-1.docker.io/v2/}
 BASE_MODE_FILE=$SERVICES_DIR/base-images.mode # "public" or "stand-ins": which systems the tests use
 OFFLINE_OVERLAY=$(cd "$SCRIPT_DIR/.." && pwd)/config/systems.offline.json
 BINFMT_DIR=/proc/sys/fs/binfmt_misc
@@ -231,7 +234,7 @@ EOF
 hub_answers() { # a fast probe: DNS failure or no answer within 5 s means offline
     [[ ${FAASFORGE_DOCKER_HUB:-} != off ]] || return 1
     local code
-    code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 https://registry-1.docker.io/v2/ 2>/dev/null) || return 1
+    code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 "$HUB_URL" 2>/dev/null) || return 1
     [[ $code == 200 || $code == 401 ]]
 }
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Stand-in base images for tests: each cloud's runtime side, built offline FROM the local bases
-# (faasforge/base-python:3.11-*, faasforge/base-nodejs:18-*) by pip/npm installing the platform's
-# real runtime client from the package registries. Never a default: config/systems.json keeps
-# the public images; tests point the platforms at these with config/systems.standins.json.
+# Stand-in base images for tests: each cloud's runtime side, built FROM the local platform's base
+# image of that language, version and architecture (config/systems.json's public image when
+# scripts/services.sh pulled the public bases, else the offline overlay's faasforge/base-*) by
+# pip/npm installing the platform's real runtime client from the package registries. Never a default: config/systems.json keeps
+# the public images; tests point the platforms at these with scripts/standins/systems.overlay.json.
 #
 #   scripts/standins.sh up [KEY...]   build what is missing or out of date (idempotent; default: all)
 #   scripts/standins.sh check KEY     exit 0 when the engine holds KEY for the current recipe
 #   scripts/standins.sh tag KEY       print KEY's image tag
+#   scripts/standins.sh base KEY      print the base image KEY is built from
 #   scripts/standins.sh keys          print the known keys
 #
 # KEY is {platform}-{language}-{arch}, e.g. aws-python-x64. Environment:
@@ -16,6 +18,8 @@ set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RECIPES=$SCRIPT_DIR/standins
+CONFIG_DIR=$(cd "$SCRIPT_DIR/../config" && pwd)
+BASE_MODE_FILE=${FAASFORGE_SERVICES_DIR:-/var/tmp/faasforge-services}/base-images.mode # services.sh's
 AWSLAMBDARIC_VERSION=4.2.2
 AWS_LAMBDA_RIC_VERSION=3.3.0   # 4.x needs Node.js >= 22; the local base has 18
 AZURE_FUNCTIONS_VERSION=1.24.0
@@ -26,6 +30,22 @@ DEFAULT_KEYS=${FAASFORGE_STANDINS-$KEYS}
 die() { printf 'standins: error: %s\n' "$*" >&2; exit 1; }
 log() { printf '[standins] %s\n' "$*"; }
 
+local_base() { # LANGUAGE VERSION ARCH -> the local platform's base image, as the tests' systems name it
+    local overlay=$CONFIG_DIR/systems.offline.json
+    [[ $(cat "$BASE_MODE_FILE" 2>/dev/null) == public ]] && overlay=""
+    python3 - "$CONFIG_DIR/systems.json" "$overlay" "$@" <<'PY'
+import json, sys
+config, overlay, language, version, arch = sys.argv[1:]
+def images(path):
+    with open(path) as handle:
+        return json.load(handle)["local"]["languages"][language]["base_images"].get(arch, {})
+found = {**images(config), **(images(overlay) if overlay else {})}
+if not found.get(version):
+    sys.exit(f"standins: error: no local {language} {version} {arch} base image in {config}")
+print(found[version])
+PY
+}
+
 spec() { # KEY -> globals PLATFORM LANGUAGE ARCH VERSION BASE TAG RECIPE ARGS
     local key=$1
     IFS=- read -r PLATFORM LANGUAGE ARCH <<<"$key"
@@ -34,7 +54,7 @@ spec() { # KEY -> globals PLATFORM LANGUAGE ARCH VERSION BASE TAG RECIPE ARGS
         python) VERSION=3.11 ;;
         nodejs) VERSION=18 ;;
     esac
-    BASE=faasforge/base-$LANGUAGE:$VERSION-$ARCH
+    BASE=$(local_base "$LANGUAGE" "$VERSION" "$ARCH")
     TAG=faasforge/standin-$PLATFORM-$LANGUAGE:$VERSION-$ARCH
     ARGS=(--build-arg "BASE=$BASE")
     case $PLATFORM-$LANGUAGE in
@@ -95,9 +115,10 @@ main() {
         up) if (($#)); then up "$@"; else read -r -a keys <<<"$DEFAULT_KEYS"; up "${keys[@]}"; fi ;;
         check) check "${1:?KEY}" ;;
         tag) spec "${1:?KEY}"; echo "$TAG" ;;
+        base) spec "${1:?KEY}"; echo "$BASE" ;;
         keys) echo "$KEYS" ;;
         -h | --help | help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' ;;
-        *) die "unknown command '$cmd' (use up, check, tag or keys)" ;;
+        *) die "unknown command '$cmd' (use up, check, tag, base or keys)" ;;
     esac
 }
 

@@ -41,6 +41,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (wheel,) = (work / "dist").glob("faasforge-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "faasforge/config/systems.json" in names and "faasforge/flows/build.py" in names
+    # the shared wrapper layer and the manifests that name it (staging fails without either)
+    assert {"faasforge/wrappers/local/python/shared.txt", "faasforge/wrappers/shared/minio/python/storage.py",
+            "faasforge/wrappers/shared/handler/java/src/main/java/org/serverlessbench/Measurement.java"} <= set(names)
     assert not any(n.split("/")[0] in ("flows", "tasks", "registries", "config") for n in names)  # no bare names
     venv = work / "venv"
     _run(sys.executable, "-m", "venv", "--system-site-packages", venv, cwd=work)

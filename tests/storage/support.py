@@ -3,33 +3,62 @@ driver, and SeBS's input preparation for the samples."""
 
 from __future__ import annotations
 
+import atexit
+import functools
+import importlib
 import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
+import sys
+import tempfile
 import uuid
 from pathlib import Path
 from types import ModuleType
 
+from faasforge.staging import own_wrapper_files
 from tests.conftest import ROOT
 
 WRAPPERS = ROOT / "wrappers"
 DRIVER = Path(__file__).with_name("drive.js")
 
 
+@functools.cache
+def staged_wrappers(platform: str, language: str) -> Path:
+    """faasforge's own wrapper files of one platform and language (its folder plus the shared
+    flavours its shared.txt names) copied into one folder, as an image holds them side by side."""
+    target = Path(tempfile.mkdtemp(prefix=f"faasforge-wrappers-{platform}-{language}-"))
+    atexit.register(shutil.rmtree, target, True)
+    for rel, real in own_wrapper_files(WRAPPERS, platform, language).items():
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(real, target / rel)
+    return target
+
+
 def helper_path(platform: str, language: str, name: str) -> Path:
-    return WRAPPERS / platform / language / name
+    path = staged_wrappers(platform, language) / name
+    assert path.is_file(), f"{platform} {language} has no wrapper file {name}"
+    return path
+
+
+def copy_helpers(platform: str, language: str, target: Path) -> None:
+    """Put a platform's wrapper files that an image stages beside the function (the storage/nosql
+    helpers and the shared modules they import; not the entry file) into ``target``."""
+    for path in sorted(staged_wrappers(platform, language).iterdir()):
+        if path.is_file() and not path.name.startswith("handler."):
+            shutil.copy(path, target / path.name)
 
 
 def load_python_helper(platform: str, name: str) -> ModuleType:
-    """A fresh copy of ``wrappers/{platform}/python/{name}.py`` (its own singleton)."""
-    path = helper_path(platform, "python", f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"faasforge_wrapper_{platform}_{name}_{uuid.uuid4().hex[:6]}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """A fresh copy of a platform's ``{name}.py`` (its own singleton), imported as a module of a
+    package, as ``function.{name}`` is in an image (the helpers import their shared base modules
+    relatively)."""
+    package = ModuleType(f"faasforge_wrapper_{platform}_{uuid.uuid4().hex[:6]}")
+    package.__path__ = [str(staged_wrappers(platform, "python"))]
+    sys.modules[package.__name__] = package
+    return importlib.import_module(f"{package.__name__}.{name}")
 
 
 def is_unique_name_of(key: str, original: str) -> bool:

@@ -100,7 +100,8 @@ def test_images_hold_the_helpers_and_their_module_sdks(sample: str, sample_image
     )
     python = docker_engine.containers.run(sample_images[(sample, "python")], ["python3", "-c", script],
                                           remove=True, network_mode="host").decode().strip()
-    assert python == "['__init__.py', 'function.py', 'nosql.py', 'storage.py'] True False", python
+    assert python == ("['__init__.py', 'dynamodb.py', 'function.py', 'helper_base.py', 'nosql.py', 'storage.py',"
+                      " 'storage_base.py'] True False"), python  # the helpers and their shared bases
     script = (
         "const fs = require('fs');"
         "const has = (m) => { try { require.resolve(m, {paths: ['/function/function']}); return true; } catch (e) { return false; } };"

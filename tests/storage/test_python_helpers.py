@@ -119,11 +119,17 @@ def test_missing_configuration_is_one_clear_error(platform: str, monkeypatch: py
         nosql().get("cart", ("a", "1"), ("b", "2"))
 
 
-def test_local_and_openwhisk_ship_the_same_helpers() -> None:
-    """One implementation of the S3/DynamoDB helpers; the copies must not drift apart."""
-    from tests.storage.support import helper_path
+def test_local_and_openwhisk_take_one_shared_copy_of_the_helpers() -> None:
+    """One implementation of the S3/DynamoDB helpers: both platforms' shared.txt name the same
+    flavours, so both images stage the very same files of wrappers/shared/ (nothing to drift)."""
+    from faasforge.staging import own_wrapper_files
+    from tests.storage.support import WRAPPERS
 
-    for name in ("storage.py", "nosql.py"):
-        assert helper_path("local", "python", name).read_bytes() == helper_path("openwhisk", "python", name).read_bytes()
-    for name in ("storage.js", "nosql.js"):
-        assert helper_path("local", "nodejs", name).read_bytes() == helper_path("openwhisk", "nodejs", name).read_bytes()
+    for language, names in (("python", ("storage.py", "nosql.py", "storage_base.py", "dynamodb.py")),
+                            ("nodejs", ("storage.js", "nosql.js", "storage_base.js", "dynamodb.js"))):
+        local = own_wrapper_files(WRAPPERS, "local", language)
+        openwhisk = own_wrapper_files(WRAPPERS, "openwhisk", language)
+        for name in names:
+            assert local[name] == openwhisk[name], (language, name)
+            assert local[name].is_relative_to((WRAPPERS / "shared").resolve()), local[name]
+            assert not (WRAPPERS / "local" / language / name).exists()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.storage.support import THUMBNAIL, TODO_LIST, SeBSInput, helper_path
+from tests.storage.support import THUMBNAIL, TODO_LIST, SeBSInput, copy_helpers
 
 SIZES = ("test", "small", "large")
 
@@ -25,8 +25,7 @@ def run_python_sample(sample: Path, tmp_path: Path, env: dict[str, str], monkeyp
     package = f"faasforge_sample_{uuid.uuid4().hex[:8]}"
     code = tmp_path / package
     shutil.copytree(sample / "python", code)
-    for helper in ("storage.py", "nosql.py"):
-        shutil.copy(helper_path("local", "python", helper), code / helper)
+    copy_helpers("local", "python", code)
     (code / "__init__.py").write_text("")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -59,8 +58,7 @@ def sample_node_modules(request: pytest.FixtureRequest, node_modules: Path) -> s
 def run_node_sample(sample: Path, tmp_path: Path, env: dict[str, str], node_path: str, event: dict):
     code = tmp_path / "function"
     shutil.copytree(sample / "nodejs", code)
-    for helper in ("storage.js", "nosql.js"):
-        shutil.copy(helper_path("local", "nodejs", helper), code / helper)
+    copy_helpers("local", "nodejs", code)
     script = ("require(process.argv[1]).handler(JSON.parse(process.argv[2]))"
               ".then((r) => console.log(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); })")
     base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MINIO_", "NOSQL_"))}

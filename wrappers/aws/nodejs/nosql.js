@@ -1,119 +1,32 @@
 // Key-value tables on Amazon DynamoDB (AWS SDK for JavaScript v3): faasforge's NoSQL helper for `aws`.
 //
-// SeBS's interface: nosql.get_instance(); async insert, get, update, query, delete with keys as
-// [attribute, value] pairs, the primary (partition) key and the secondary (sort) key. query returns
-// every item of one primary key.
+// SeBS's interface (nosql.get_instance(); async insert, get, update, query, delete) comes from
+// dynamodb.js (wrappers/shared/dynamodb/, which the local and openwhisk helpers take too); only
+// the client differs.
 //
 // Configuration: NOSQL_STORAGE_TABLE_<table>=the real name of each table the benchmark uses (as
 // SeBS); the client is the SDK's default (the function's role, AWS_REGION; AWS_ENDPOINT_URL_DYNAMODB
 // / AWS_ENDPOINT_URL point it at another DynamoDB server).
 'use strict';
 
-// The v3 document client in the v2 DocumentClient's call shape (`client.put(params).promise()`),
-// so the operations below are the same as the local helper's.
-function documentClient() {
-  const { DynamoDBClient } = require('@aws-sdk/client-dynamodb');
-  const lib = require('@aws-sdk/lib-dynamodb');
-  const client = lib.DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  const operation = (command) => (input) => ({ promise: () => client.send(new lib[command](input)) });
-  return {
-    put: operation('PutCommand'),
-    get: operation('GetCommand'),
-    update: operation('UpdateCommand'),
-    query: operation('QueryCommand'),
-    delete: operation('DeleteCommand'),
-  };
-}
+const { DynamoTables } = require('./dynamodb');
 
-function keyOf(primaryKey, secondaryKey) {
-  return { [primaryKey[0]]: primaryKey[1], [secondaryKey[0]]: secondaryKey[1] };
-}
-
-class nosql {
-  constructor() {
-    this._tables = {};
-  }
-
-  get client() {
-    if (!this._client) this._client = documentClient();
-    return this._client;
-  }
-
-  _table(tableName) {
-    if (!(tableName in this._tables)) {
-      const variable = `NOSQL_STORAGE_TABLE_${tableName}`;
-      if (!process.env[variable]) {
-        throw new Error(`nosql: set ${variable} to the name of table ${JSON.stringify(tableName)}`);
-      }
-      this._tables[tableName] = process.env[variable];
-    }
-    return this._tables[tableName];
-  }
-
-  async insert(tableName, primaryKey, secondaryKey, data) {
-    Object.assign(data, keyOf(primaryKey, secondaryKey));
-    await this.client.put({ TableName: this._table(tableName), Item: data }).promise();
-  }
-
-  // The item of these keys, key attributes included; null when there is none.
-  async get(tableName, primaryKey, secondaryKey) {
-    const answer = await this.client
-      .get({ TableName: this._table(tableName), Key: keyOf(primaryKey, secondaryKey) })
-      .promise();
-    return answer.Item === undefined ? null : answer.Item;
-  }
-
-  // Set the given attributes of one item (created when missing), leaving the others.
-  async update(tableName, primaryKey, secondaryKey, updates) {
-    const entries = Object.entries(updates);
-    if (entries.length === 0) return;
-    const names = {};
-    const values = {};
-    // Placeholders for names too: DynamoDB reserves words such as "status" and "name".
-    const assignments = entries.map(([attribute, value], index) => {
-      names[`#a${index}`] = attribute;
-      values[`:v${index}`] = value;
-      return `#a${index} = :v${index}`;
+class nosql extends DynamoTables {
+  // The v3 document client in the v2 DocumentClient's call shape (`client.put(params).promise()`).
+  _documentClient() {
+    const { DynamoDBClient } = require('@aws-sdk/client-dynamodb');
+    const lib = require('@aws-sdk/lib-dynamodb');
+    const client = lib.DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+      marshallOptions: { removeUndefinedValues: true },
     });
-    await this.client.update({
-      TableName: this._table(tableName),
-      Key: keyOf(primaryKey, secondaryKey),
-      UpdateExpression: `SET ${assignments.join(', ')}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    }).promise();
-  }
-
-  // Every item whose primary key is primaryKey, in sort-key order.
-  async query(tableName, primaryKey, _secondaryKeyName) {
-    const params = {
-      TableName: this._table(tableName),
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': primaryKey[0] },
-      ExpressionAttributeValues: { ':pk': primaryKey[1] },
+    const operation = (command) => (input) => ({ promise: () => client.send(new lib[command](input)) });
+    return {
+      put: operation('PutCommand'),
+      get: operation('GetCommand'),
+      update: operation('UpdateCommand'),
+      query: operation('QueryCommand'),
+      delete: operation('DeleteCommand'),
     };
-    const items = [];
-    for (;;) {
-      const page = await this.client.query(params).promise();
-      items.push(...(page.Items || []));
-      if (!page.LastEvaluatedKey) return items;
-      params.ExclusiveStartKey = page.LastEvaluatedKey;
-    }
-  }
-
-  async delete(tableName, primaryKey, secondaryKey) {
-    await this.client
-      .delete({ TableName: this._table(tableName), Key: keyOf(primaryKey, secondaryKey) })
-      .promise();
-  }
-
-  static get_instance() {
-    if (!nosql.instance) {
-      nosql.instance = new nosql();
-    }
-    return nosql.instance;
   }
 }
 

@@ -4,11 +4,11 @@
 // (function `handler`, route /api/handler). The Node.js worker calls module.exports(context, req)
 // and, through function.json's `$return` output binding, answers with the returned
 // {body, headers}. The benchmark is the sibling ./function.js. The body is SeBS's record:
-// {begin, end, compute_time, results_time, result, is_cold, request_id}.
+// {begin, end, compute_time, results_time, result, is_cold, request_id}, from the sibling
+// ./handler_support.js (wrappers/shared/handler/).
 'use strict';
 
-const fs = require('fs');
-const path = require('path');
+const support = require('./handler_support');
 
 if ('NOSQL_STORAGE_DATABASE' in process.env) { // set by the deployment, as SeBS's
   const nosql = require('./nosql');
@@ -17,11 +17,7 @@ if ('NOSQL_STORAGE_DATABASE' in process.env) { // set by the deployment, as SeBS
   );
 }
 
-const COLD_MARKER = path.join('/tmp', 'cold_run');
-
 module.exports = async function (context, req) {
-  const begin = Date.now() / 1000;
-  const start = process.hrtime();
   let event = req.body;
   if (typeof event === 'string' && event.trim()) {
     try {
@@ -37,25 +33,6 @@ module.exports = async function (context, req) {
       headers: { 'Content-Type': 'application/json' },
     };
   }
-  if (!('request-id' in event)) event['request-id'] = context.invocationId;
-  if (!('income-timestamp' in event)) event['income-timestamp'] = begin;
-  const func = require('./function');
-  const result = await func.handler(event);
-  const elapsed = process.hrtime(start);
-  const end = Date.now() / 1000;
-
-  const isCold = !fs.existsSync(COLD_MARKER);
-  if (isCold) fs.closeSync(fs.openSync(COLD_MARKER, 'w'));
-  return {
-    body: {
-      begin: begin,
-      end: end,
-      compute_time: elapsed[1] / 1e3 + elapsed[0] * 1e6,
-      results_time: 0,
-      result: result,
-      is_cold: isCold,
-      request_id: context.invocationId,
-    },
-    headers: { 'Content-Type': 'application/json' },
-  };
+  const record = await support.invoke(event, context.invocationId);
+  return { body: record, headers: { 'Content-Type': 'application/json' } };
 };

@@ -1,9 +1,9 @@
 """Object storage on Azure Blob Storage: faasforge's storage helper for ``azure``.
 
-The interface is SeBS's: ``storage.storage.get_instance()``; ``upload``, ``download``,
-``download_directory``, ``upload_stream``, ``download_stream`` and the static ``unique_name``
-(``dir/name.ext`` → ``dir/name.<8 hex>.ext``; uploads store blobs under such a name and return it).
-Buckets are blob containers.
+The interface is SeBS's (``storage.storage.get_instance()``; ``upload``, ``download``,
+``download_directory``, ``upload_stream``, ``download_stream``, ``unique_name``), given by
+``storage_base.ObjectStorage`` (wrappers/shared/object-storage/); this file holds Blob Storage's
+calls. Buckets are blob containers.
 
 Configuration: the connection string is ``get_instance``'s argument, else
 ``STORAGE_CONNECTION_STRING`` (the variable SeBS's handler passes; Azurite's connection string
@@ -12,66 +12,43 @@ works too).
 
 from __future__ import annotations
 
-import io
 import os
-import uuid
+from collections.abc import Iterator
 from typing import Any
 
+from .storage_base import ObjectStorage
 
-class storage:  # noqa: N801 (SeBS's name)
-    instance: storage | None = None
 
+class storage(ObjectStorage):  # noqa: N801 (SeBS's name)
     def __init__(self, connection_string: str | None = None) -> None:
+        super().__init__()
         self._connection_string = connection_string
-        self._client: Any = None
 
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            from azure.storage.blob import BlobServiceClient
+    def _connect(self) -> Any:
+        from azure.storage.blob import BlobServiceClient
 
-            connection_string = self._connection_string or os.environ.get("STORAGE_CONNECTION_STRING")
-            if not connection_string:
-                raise RuntimeError("storage: set STORAGE_CONNECTION_STRING to the storage account's connection string")
-            self._client = BlobServiceClient.from_connection_string(connection_string)
-        return self._client
+        connection_string = self._connection_string or os.environ.get("STORAGE_CONNECTION_STRING")
+        if not connection_string:
+            raise RuntimeError("storage: set STORAGE_CONNECTION_STRING to the storage account's connection string")
+        return BlobServiceClient.from_connection_string(connection_string)
 
-    @staticmethod
-    def unique_name(name: str) -> str:
-        base, extension = os.path.splitext(name)
-        return f"{base}.{uuid.uuid4().hex[:8]}{extension}"
+    def _blob(self, container: str, name: str) -> Any:
+        return self.client.get_blob_client(container=container, blob=name)
 
-    def upload(self, container: str, file: str, filepath: str) -> str:
-        """Store the local file ``filepath`` under a unique name made from ``file``; return that name."""
+    def _put_file(self, container: str, key: str, filepath: str) -> None:
         with open(filepath, "rb") as handle:
-            return self.upload_stream(container, file, handle)
+            self._put_stream(container, key, handle)
 
-    def download(self, container: str, file: str, filepath: str) -> None:
-        os.makedirs(os.path.dirname(os.path.abspath(filepath)), exist_ok=True)
-        downloader = self.client.get_blob_client(container=container, blob=file).download_blob()
+    def _get_file(self, container: str, key: str, filepath: str) -> None:
+        downloader = self._blob(container, key).download_blob()
         with open(filepath, "wb") as handle:
             downloader.readinto(handle)
 
-    def download_directory(self, container: str, prefix: str, path: str) -> None:
-        """Download every blob whose name starts with ``prefix`` to ``path/<name>``."""
-        for blob in self.client.get_container_client(container).list_blobs(name_starts_with=prefix):
-            self.download(container, blob.name, os.path.join(path, blob.name))
+    def _keys(self, container: str, prefix: str) -> Iterator[str]:
+        return (blob.name for blob in self.client.get_container_client(container).list_blobs(name_starts_with=prefix))
 
-    def upload_stream(self, container: str, file: str, data: Any) -> str:
-        """Store ``data`` (bytes, a BytesIO or any binary file object) under a unique name."""
-        key = storage.unique_name(file)
-        if isinstance(data, (bytearray, memoryview)):
-            data = bytes(data)
-        if isinstance(data, io.BytesIO):
-            data.seek(0)
-        self.client.get_blob_client(container=container, blob=key).upload_blob(data)
-        return key
+    def _put_stream(self, container: str, key: str, data: Any) -> None:
+        self._blob(container, key).upload_blob(data)
 
     def download_stream(self, container: str, file: str) -> bytes:
-        return bytes(self.client.get_blob_client(container=container, blob=file).download_blob().readall())
-
-    @staticmethod
-    def get_instance(connection_string: str | None = None) -> storage:
-        if storage.instance is None:
-            storage.instance = storage(connection_string)
-        return storage.instance
+        return bytes(self._blob(container, file).download_blob().readall())

@@ -4,14 +4,13 @@
 // request-id (the activation id) and income-timestamp, awaits handler(args) from the benchmark
 // (function.js beside this file, at /function as in SeBS's image) and answers SeBS's record
 // {begin, end, compute_time, results_time, result, request_id, is_cold}; `result` is the
-// function's return. The image's action runtime (handler.js) runs it; on OpenWhisk it is also the
-// code a `wsk action create --docker` zip carries, as SeBS deploys it.
+// function's return (the run and the record: handler_support.js beside it, from
+// wrappers/shared/handler/). The image's action runtime (handler.js) runs it; on OpenWhisk it is
+// also the code a `wsk action create --docker` zip carries, as SeBS deploys it.
 'use strict';
 
-const fs = require('fs');
 const path = require('path');
 
-const COLD_MARKER = path.join('/tmp', 'cold_run');
 const STORAGE_ARGS = ['MINIO_STORAGE_CONNECTION_URL', 'MINIO_STORAGE_ACCESS_KEY', 'MINIO_STORAGE_SECRET_KEY'];
 
 async function main(args) {
@@ -27,25 +26,11 @@ async function main(args) {
       delete args[arg];
     }
   }
-  const func = require(path.join(__dirname, 'function.js'));
-  const begin = Date.now() / 1000;
-  const start = process.hrtime();
+  require(path.join(__dirname, 'function.js')); // loaded before the clock starts, as SeBS's index.js
+  const support = require(path.join(__dirname, 'handler_support.js'));
   args['request-id'] = process.env.__OW_ACTIVATION_ID;
-  args['income-timestamp'] = begin;
-  const ret = await func.handler(args);
-  const elapsed = process.hrtime(start);
-  const end = Date.now() / 1000;
-  const isCold = !fs.existsSync(COLD_MARKER);
-  if (isCold) fs.closeSync(fs.openSync(COLD_MARKER, 'w'));
-  return {
-    begin: begin,
-    end: end,
-    compute_time: elapsed[1] / 1e3 + elapsed[0] * 1e6,
-    results_time: 0,
-    result: ret,
-    request_id: process.env.__OW_ACTIVATION_ID,
-    is_cold: isCold,
-  };
+  args['income-timestamp'] = Date.now() / 1000;
+  return support.invoke(args, process.env.__OW_ACTIVATION_ID);
 }
 
 exports.main = main;

@@ -1,16 +1,14 @@
-"""Key-value tables over the DynamoDB API: faasforge's NoSQL helper for ``local`` and ``openwhisk``.
+"""SeBS's NoSQL interface over the DynamoDB API, once, for faasforge's nosql helpers (staged
+beside ``nosql.py``).
 
-The interface is SeBS's (``nosql.nosql.get_instance()``; ``insert``, ``get``, ``update``,
-``query``, ``delete``), with keys as ``(attribute, value)`` pairs: the primary (partition) key and
-the secondary (sort) key. ``query`` returns every item of one primary key.
-
-Configuration, read from the environment on first use, exactly the variables SeBS's helpers read:
-
-- ``NOSQL_STORAGE_TYPE`` = ``scylladb`` (ScyllaDB's Alternator, or any server of the DynamoDB API);
-- ``NOSQL_STORAGE_ENDPOINT`` = ``host:port`` of that server (plain HTTP);
-- ``NOSQL_STORAGE_TABLE_<table>`` = the real table name for each table the benchmark uses.
-
-Numbers come back as ``int`` or ``float`` (never ``Decimal``); floats are stored as decimals.
+A platform's ``nosql.py`` subclasses ``DynamoTables`` as SeBS's class name ``nosql`` and says
+how the boto3 DynamoDB resource is made (``_connect``); this class gives SeBS's operations
+``insert``, ``get``, ``update``, ``query`` and ``delete``, with keys as ``(attribute, value)``
+pairs: the primary (partition) key and the secondary (sort) key. ``query`` returns every item of
+one primary key. ``NOSQL_STORAGE_TABLE_<table>`` names the real table of each table the benchmark
+uses (as SeBS). Numbers come back as ``int`` or ``float`` (never ``Decimal``); floats are stored
+as decimals. The lazy client and ``get_instance`` come from ``helper_base.Helper``
+(wrappers/shared/helpers/).
 """
 
 from __future__ import annotations
@@ -19,33 +17,9 @@ import os
 from decimal import Decimal
 from typing import Any
 
+from .helper_base import Helper
+
 Key = tuple[str, Any]
-SUPPORTED_TYPES = ("scylladb",)
-
-
-def _resource() -> Any:
-    kind = os.environ.get("NOSQL_STORAGE_TYPE", "")
-    endpoint = os.environ.get("NOSQL_STORAGE_ENDPOINT", "").strip()
-    if kind not in SUPPORTED_TYPES:
-        raise RuntimeError(
-            f"nosql: unsupported NOSQL_STORAGE_TYPE {kind!r}; allowed: {', '.join(SUPPORTED_TYPES)}"
-        )
-    if not endpoint:
-        raise RuntimeError("nosql: set NOSQL_STORAGE_ENDPOINT to the DynamoDB API server (host:port)")
-    import boto3
-    from botocore.config import Config
-
-    if "://" not in endpoint:
-        endpoint = f"http://{endpoint}"
-    # Alternator and test servers ignore credentials, but botocore needs some to sign requests.
-    return boto3.resource(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
-        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID") or "none",
-        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY") or "none",
-        config=Config(connect_timeout=5, retries={"max_attempts": 2}),
-    )
 
 
 def to_dynamo(value: Any) -> Any:
@@ -72,18 +46,10 @@ def from_dynamo(value: Any) -> Any:
     return value
 
 
-class nosql:  # noqa: N801 (SeBS's name)
-    instance: nosql | None = None
-
+class DynamoTables(Helper):
     def __init__(self) -> None:
-        self._client: Any = None
+        super().__init__()
         self._tables: dict[str, Any] = {}
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = _resource()
-        return self._client
 
     def _table(self, table_name: str) -> Any:
         if table_name not in self._tables:
@@ -147,9 +113,3 @@ class nosql:  # noqa: N801 (SeBS's name)
 
     def delete(self, table_name: str, primary_key: Key, secondary_key: Key) -> None:
         self._table(table_name).delete_item(Key=self._key(primary_key, secondary_key))
-
-    @staticmethod
-    def get_instance() -> nosql:
-        if nosql.instance is None:
-            nosql.instance = nosql()
-        return nosql.instance

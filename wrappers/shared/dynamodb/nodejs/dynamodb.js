@@ -1,48 +1,25 @@
-// Key-value tables over the DynamoDB API: faasforge's NoSQL helper for `local` and `openwhisk`.
+// SeBS's NoSQL interface over the DynamoDB API, once, for faasforge's Node.js nosql helpers
+// (staged beside nosql.js).
 //
-// SeBS's interface: nosql.get_instance(); async insert, get, update, query, delete with keys as
-// [attribute, value] pairs, the primary (partition) key and the secondary (sort) key. query returns
-// every item of one primary key. The client is aws-sdk v2's DocumentClient, as SeBS's.
-//
-// Configuration (environment, read on first use), exactly the variables SeBS's helpers read:
-//   NOSQL_STORAGE_TYPE=scylladb, NOSQL_STORAGE_ENDPOINT=host:port (plain HTTP),
-//   NOSQL_STORAGE_TABLE_<table>=the real name of each table the benchmark uses.
+// A platform's nosql.js extends DynamoTables as SeBS's class name `nosql` and says how the
+// document client is made (_documentClient: an object with aws-sdk v2 DocumentClient's call shape,
+// `client.put(params).promise()`); this class gives SeBS's operations: nosql.get_instance(); async
+// insert, get, update, query, delete with keys as [attribute, value] pairs, the primary
+// (partition) key and the secondary (sort) key. query returns every item of one primary key.
+// NOSQL_STORAGE_TABLE_<table> names the real table of each table the benchmark uses (as SeBS).
 'use strict';
-
-const SUPPORTED_TYPES = ['scylladb'];
-
-function documentClient() {
-  const kind = process.env.NOSQL_STORAGE_TYPE || '';
-  let endpoint = (process.env.NOSQL_STORAGE_ENDPOINT || '').trim();
-  if (!SUPPORTED_TYPES.includes(kind)) {
-    throw new Error(`nosql: unsupported NOSQL_STORAGE_TYPE ${JSON.stringify(kind)}; allowed: ${SUPPORTED_TYPES.join(', ')}`);
-  }
-  if (!endpoint) {
-    throw new Error('nosql: set NOSQL_STORAGE_ENDPOINT to the DynamoDB API server (host:port)');
-  }
-  if (!endpoint.includes('://')) endpoint = `http://${endpoint}`;
-  const aws = require('aws-sdk');
-  // Alternator and test servers ignore credentials, but requests must be signed with some.
-  return new aws.DynamoDB.DocumentClient({
-    endpoint,
-    region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1',
-    accessKeyId: process.env.AWS_ACCESS_KEY_ID || 'none',
-    secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY || 'none',
-    maxRetries: 2,
-  });
-}
 
 function keyOf(primaryKey, secondaryKey) {
   return { [primaryKey[0]]: primaryKey[1], [secondaryKey[0]]: secondaryKey[1] };
 }
 
-class nosql {
+class DynamoTables {
   constructor() {
     this._tables = {};
   }
 
   get client() {
-    if (!this._client) this._client = documentClient();
+    if (!this._client) this._client = this._documentClient();
     return this._client;
   }
 
@@ -115,11 +92,11 @@ class nosql {
   }
 
   static get_instance() {
-    if (!nosql.instance) {
-      nosql.instance = new nosql();
+    if (!Object.prototype.hasOwnProperty.call(this, 'instance')) {
+      this.instance = new this();
     }
-    return nosql.instance;
+    return this.instance;
   }
 }
 
-exports.nosql = nosql;
+exports.DynamoTables = DynamoTables;

@@ -3,7 +3,8 @@
 The interface is SeBS's, so a benchmark that does ``from . import storage`` and
 ``storage.storage.get_instance()`` runs unchanged: ``upload``, ``download``,
 ``download_directory``, ``upload_stream``, ``download_stream`` and the static ``unique_name``
-(``dir/name.ext`` → ``dir/name.<8 hex>.ext``; uploads store objects under such a name and return it).
+(``dir/name.ext`` → ``dir/name.<8 hex>.ext``; uploads store objects under such a name and return it),
+given by ``storage_base.ObjectStorage`` (wrappers/shared/object-storage/); this file holds MinIO's calls.
 
 Configuration, read from the environment on first use (plain HTTP, as SeBS's helpers):
 
@@ -12,15 +13,17 @@ Configuration, read from the environment on first use (plain HTTP, as SeBS's hel
   ``MINIO_STORAGE_SECRET_KEY`` (SeBS passes them as activation parameters that the action's entry
   moves into the environment).
 
-The same file ships for both platforms; the first set present wins.
+Both platforms take this file (their ``shared.txt`` names ``minio``); the first set present wins.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import uuid
+from collections.abc import Iterator
 from typing import Any
+
+from .storage_base import ObjectStorage
 
 ENVIRONMENTS = (
     ("MINIO_ADDRESS", "MINIO_ACCESS_KEY", "MINIO_SECRET_KEY"),
@@ -42,55 +45,29 @@ def _settings() -> tuple[str, str | None, str | None, bool]:
     raise RuntimeError(f"storage: no object storage configured; set {wanted} (address as host:port)")
 
 
-class storage:  # noqa: N801 (SeBS's name)
-    instance: storage | None = None
+class storage(ObjectStorage):  # noqa: N801 (SeBS's name)
+    def _connect(self) -> Any:
+        import minio
 
-    def __init__(self) -> None:
-        self._client: Any = None
+        address, access_key, secret_key, secure = _settings()
+        return minio.Minio(address, access_key=access_key, secret_key=secret_key, secure=secure)
 
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            import minio
-
-            address, access_key, secret_key, secure = _settings()
-            self._client = minio.Minio(address, access_key=access_key, secret_key=secret_key, secure=secure)
-        return self._client
-
-    @staticmethod
-    def unique_name(name: str) -> str:
-        base, extension = os.path.splitext(name)
-        return f"{base}.{uuid.uuid4().hex[:8]}{extension}"
-
-    def upload(self, bucket: str, file: str, filepath: str) -> str:
-        """Store the local file ``filepath`` under a unique name made from ``file``; return that name."""
-        key = storage.unique_name(file)
+    def _put_file(self, bucket: str, key: str, filepath: str) -> None:
         self.client.fput_object(bucket, key, filepath)
-        return key
 
-    def download(self, bucket: str, file: str, filepath: str) -> None:
-        parent = os.path.dirname(os.path.abspath(filepath))
-        os.makedirs(parent, exist_ok=True)
-        self.client.fget_object(bucket, file, filepath)
+    def _get_file(self, bucket: str, key: str, filepath: str) -> None:
+        self.client.fget_object(bucket, key, filepath)
 
-    def download_directory(self, bucket: str, prefix: str, path: str) -> None:
-        """Download every object whose key starts with ``prefix`` to ``path/<key>``."""
+    def _keys(self, bucket: str, prefix: str) -> Iterator[str]:
         for obj in self.client.list_objects(bucket, prefix=prefix, recursive=True):
-            if obj.is_dir:
-                continue
-            self.download(bucket, obj.object_name, os.path.join(path, obj.object_name))
+            if not obj.is_dir:
+                yield obj.object_name
 
-    def upload_stream(self, bucket: str, file: str, data: Any) -> str:
-        """Store ``data`` (bytes, a BytesIO or any binary file object) under a unique name."""
-        key = storage.unique_name(file)
-        if isinstance(data, (bytes, bytearray, memoryview)):
-            data = io.BytesIO(bytes(data))
+    def _put_stream(self, bucket: str, key: str, data: Any) -> None:
         if isinstance(data, io.BytesIO):
-            data.seek(0)
             self.client.put_object(bucket, key, data, data.getbuffer().nbytes)
         else:
             self.client.put_object(bucket, key, data, -1, part_size=PART_SIZE)
-        return key
 
     def download_stream(self, bucket: str, file: str) -> bytes:
         response = self.client.get_object(bucket, file)
@@ -99,9 +76,3 @@ class storage:  # noqa: N801 (SeBS's name)
         finally:
             response.close()
             response.release_conn()
-
-    @staticmethod
-    def get_instance() -> storage:
-        if storage.instance is None:
-            storage.instance = storage()
-        return storage.instance
