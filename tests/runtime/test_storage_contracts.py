@@ -9,8 +9,10 @@ azure the handler inside the image with azure-functions' request type), with the
 that platform's helpers read (README, "Storage and NoSQL in functions"), and checks: SeBS's reply
 shape, the sample's own ``validate_output``, and the thumbnail stored in the bucket.
 
-Not covered, because nothing emulates them here: gcp Datastore and azure Cosmos DB (no emulator on
-PyPI or npm; Google's is part of the gcloud SDK, Microsoft's a Windows/Linux container image)."""
+Not covered, because nothing emulates them here: gcp Datastore and azure Cosmos DB. No emulator
+installs from PyPI or npm: the packages named for them only start another one (PyPI dsemu and npm
+google-datastore-emulator run the gcloud SDK's emulator, from a local gcloud or the google/cloud-sdk
+image; npm @testcontainers/azure-cosmosdb-emulator runs Microsoft's emulator container image)."""
 
 from __future__ import annotations
 
