@@ -12,6 +12,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -54,6 +55,14 @@ def services_required() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true") or os.environ.get("FAASFORGE_REQUIRE_SERVICES") == "1"
 
 
+def unavailable(message: str) -> NoReturn:
+    """A service or tool a test needs is missing: the test fails where services are required
+    (CI, FAASFORGE_REQUIRE_SERVICES=1), else it is skipped with ``message``."""
+    if services_required():
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 @pytest.fixture(autouse=True)
 def faasforge_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "faasforge-home"
@@ -85,9 +94,7 @@ def docker_engine() -> Iterator[object]:
         client.ping()
     except Exception as exc:  # noqa: BLE001
         message = f"Docker engine not reachable ({exc}); run scripts/services.sh up"
-        if services_required():
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(message)
     yield client
     client.close()
 
@@ -100,9 +107,7 @@ def local_registry(docker_engine: object) -> str:
         requests.get(f"http://{REGISTRY}/v2/", timeout=3).raise_for_status()
     except Exception as exc:  # noqa: BLE001
         message = f"registry {REGISTRY} not reachable ({exc}); run scripts/services.sh up"
-        if services_required():
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(message)
     return REGISTRY
 
 
@@ -145,10 +150,7 @@ def helper_packages() -> dict[str, str]:
 @pytest.fixture(scope="session")
 def node_modules(request: pytest.FixtureRequest) -> Path:
     if shutil.which("node") is None or shutil.which("npm") is None:
-        message = "node and npm are needed for the Node.js helper tests (apt-get install nodejs npm)"
-        if services_required():
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable("node and npm are needed for the Node.js helper tests (apt-get install nodejs npm)")
     packages = helper_packages()
     digest = hashlib.sha256(json.dumps(packages, sort_keys=True).encode()).hexdigest()[:16]
     root = Path(request.config.cache.mkdir(f"faasforge-node-helpers-{digest}"))
