@@ -12,6 +12,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -181,6 +182,42 @@ def buildkit_cli() -> str:
     return found
 
 
+@dataclass(frozen=True)
+class _Build:
+    """What one build attempt is given (the same for the classic builder and BuildKit)."""
+
+    context_dir: Path
+    image_uri: str
+    architecture: str
+    build_args: dict[str, str]
+    content_hash: str
+    network_mode: str
+
+    @property
+    def platform(self) -> str:
+        return DOCKER_PLATFORM[self.architecture]
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {"org.faasforge.content-hash": self.content_hash}
+
+
+class _BuildLog:
+    """A build's output lines: ANSI colours removed, blank lines dropped, the last
+    ``LOG_TAIL_LINES`` kept for BuildFailed, each one handed to ``on_line``."""
+
+    def __init__(self, on_line: LineSink | None) -> None:
+        self.tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
+        self._on_line = on_line
+
+    def add(self, text: str) -> None:
+        for line in _ANSI.sub("", text).rstrip("\n").splitlines():
+            if line.strip():
+                self.tail.append(line)
+                if self._on_line:
+                    self._on_line(line)
+
+
 def build_image(
     client: docker.DockerClient,
     context_dir: Path,
@@ -200,13 +237,12 @@ def build_image(
     ``race_retries`` times; the layers it had committed are engine cache hits then."""
     started = time.monotonic()
     once = _build_once_buildkit if (builder or configured_builder()) == "buildkit" else _build_once
+    build = _Build(context_dir, image_uri, architecture, build_args, content_hash, network_mode)
     attempt = 0
     while True:
         attempt += 1
         try:
-            image_id = once(
-                client, context_dir, image_uri, architecture, build_args, content_hash, on_line, network_mode
-            )
+            image_id = once(client, build, _BuildLog(on_line))
             break
         except BuildFailed as exc:
             if attempt > race_retries or not is_engine_race(exc.reason):
@@ -226,82 +262,58 @@ def build_image(
     )
 
 
-def _build_once(
-    client: docker.DockerClient,
-    context_dir: Path,
-    image_uri: str,
-    architecture: str,
-    build_args: dict[str, str],
-    content_hash: str,
-    on_line: LineSink | None,
-    network_mode: str,
-) -> str | None:
+def _build_once(client: docker.DockerClient, build: _Build, output: _BuildLog) -> str | None:
     """One classic-builder build through docker-py; the image id, or BuildFailed."""
     from docker.errors import APIError
 
-    tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
     error: str | None = None
     image_id: str | None = None
     try:
         stream = client.api.build(
-            path=str(context_dir),
+            path=str(build.context_dir),
             dockerfile="Dockerfile",
-            tag=image_uri,
-            buildargs=build_args,
-            platform=DOCKER_PLATFORM[architecture],
-            network_mode=network_mode,
+            tag=build.image_uri,
+            buildargs=build.build_args,
+            platform=build.platform,
+            network_mode=build.network_mode,
             rm=True,
             forcerm=True,
             decode=True,
-            labels={"org.faasforge.content-hash": content_hash},
+            labels=build.labels,
         )
         for chunk in stream:
             error = error or _chunk_error(chunk)
-            text = chunk.get("stream")
-            if text:
-                for line in _ANSI.sub("", text).rstrip("\n").splitlines():
-                    if line.strip():
-                        tail.append(line)
-                        if on_line:
-                            on_line(line)
+            if chunk.get("stream"):
+                output.add(chunk["stream"])
             aux = chunk.get("aux")
             if isinstance(aux, dict) and "ID" in aux:
                 image_id = aux["ID"]
     except APIError as exc:
         error = _short(exc.explanation or exc) if hasattr(exc, "explanation") else _short(exc)
     if error:
-        tail.append(error)
-        raise BuildFailed(image_uri, error, list(tail))
+        output.tail.append(error)
+        raise BuildFailed(build.image_uri, error, list(output.tail))
     return image_id
 
 
-def _build_once_buildkit(
-    client: docker.DockerClient,
-    context_dir: Path,
-    image_uri: str,
-    architecture: str,
-    build_args: dict[str, str],
-    content_hash: str,
-    on_line: LineSink | None,
-    network_mode: str,
-) -> str | None:
+def _build_once_buildkit(client: docker.DockerClient, build: _Build, output: _BuildLog) -> str | None:
     """One build by the engine's BuildKit, through the docker CLI (same engine: DOCKER_HOST);
     the image lands in the engine as with the classic builder. The image id, or BuildFailed."""
     import subprocess
     import tempfile
 
-    tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
     with tempfile.TemporaryDirectory(prefix="faasforge-buildkit-") as tmp:
         iidfile = Path(tmp) / "iid"
         cmd = [
-            buildkit_cli(), "build", "--progress=plain", "--network", network_mode,
-            "--platform", DOCKER_PLATFORM[architecture], "--tag", image_uri,
-            "--label", f"org.faasforge.content-hash={content_hash}", "--iidfile", str(iidfile),
-            "--file", str(context_dir / "Dockerfile"),
+            buildkit_cli(), "build", "--progress=plain", "--network", build.network_mode,
+            "--platform", build.platform, "--tag", build.image_uri, "--iidfile", str(iidfile),
+            "--file", str(build.context_dir / "Dockerfile"),
         ]
-        for key, value in build_args.items():
+        for key, value in build.labels.items():
+            cmd += ["--label", f"{key}={value}"]
+        for key, value in build.build_args.items():
             cmd += ["--build-arg", f"{key}={value}"]
-        cmd.append(str(context_dir))
+        cmd.append(str(build.context_dir))
         env = {**os.environ, "DOCKER_BUILDKIT": "1", "DOCKER_CLI_HINTS": "false"}
         try:
             proc = subprocess.Popen(
@@ -311,16 +323,12 @@ def _build_once_buildkit(
             raise EngineError(f"the BuildKit builder could not start {cmd[0]} ({exc.strerror})") from None
         assert proc.stdout is not None
         for raw in proc.stdout:
-            line = _ANSI.sub("", raw).rstrip("\n")
-            if line.strip():
-                tail.append(line)
-                if on_line:
-                    on_line(line)
+            output.add(raw)
         code = proc.wait()
         image_id = iidfile.read_text().strip() if iidfile.is_file() else None
     if code != 0 or not image_id:
-        reason = next((ln.strip() for ln in reversed(tail) if "error" in ln.lower()), f"exit code {code}")
-        raise BuildFailed(image_uri, reason[:200], list(tail))
+        reason = next((ln.strip() for ln in reversed(output.tail) if "error" in ln.lower()), f"exit code {code}")
+        raise BuildFailed(build.image_uri, reason[:200], list(output.tail))
     return image_id
 
 

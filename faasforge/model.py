@@ -27,14 +27,14 @@ class ImageRequest:
         """``110.dynamic-html python-3.11 arm64``: what run names and progress bars show."""
         return f"{self.benchmark} {self.language}-{self.version} {self.architecture}"
 
-    def as_params(self) -> dict[str, str]:
-        """The five fields as flow parameters (``build_image``, ``build_images`` images)."""
-        return dataclasses.asdict(self)
-
     @property
     def label(self) -> str:
         """Human name, e.g. ``110.dynamic-html python-3.11 arm64 (local)``."""
         return f"{self.short_label} ({self.platform})"
+
+    def as_params(self) -> dict[str, str]:
+        """The five fields as flow parameters (``build_image``, ``build_images`` images)."""
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)
@@ -46,12 +46,12 @@ class ImageName:
     tag: str
 
     @property
-    def image_uri(self) -> str:
-        return f"{self.registry}/{self.repository}:{self.tag}"
-
-    @property
     def repository_uri(self) -> str:
         return f"{self.registry}/{self.repository}"
+
+    @property
+    def image_uri(self) -> str:
+        return f"{self.repository_uri}:{self.tag}"
 
 
 @dataclass(frozen=True)

@@ -504,7 +504,8 @@ def plan_context(
     code_dir = benchmark.language_dir(request.language)
     dockerfile, dockerfile_source = find_dockerfile(request, code_dir, settings)
     entries = _code_entries(request, benchmark, code_dir)
-    for rel, real in wrapper_files(request, settings, deployment).items():
+    wrappers = wrapper_files(request, settings, deployment)
+    for rel, real in wrappers.items():
         dest = _wrapper_destination(request, rel)
         entries[dest] = ContextEntry(dest, source=real, executable=_executable(real))
     _check_module_helpers(request, benchmark, entries, settings)
@@ -518,19 +519,16 @@ def plan_context(
     if scripts:
         init_timeout_seconds()  # a bad setting is one line now, not after staging
     if languages.handles(request.language):  # Java and C++ lay out their own context
-        entries = languages.stage(request, benchmark, settings, code_dir, dockerfile, dockerfile_source,
-                                  builder_image, base_repository, deployment)
+        entries = languages.stage(languages.StageInput(
+            request=request, benchmark=benchmark, code_dir=code_dir, wrappers=wrappers, builder_image=builder_image,
+            dockerfile=dockerfile, dockerfile_source=dockerfile_source, settings=settings,
+            base_repository=base_repository,
+        ))
     build_files = _build_files(dockerfile, settings)
     entries.setdefault("Dockerfile", build_files.pop("Dockerfile"))  # a language's own, else this one
     entries.update(build_files)
 
-    build_args = {
-        "VERSION": request.version,
-        "BASE_IMAGE": base_image,
-        "BASE_IMAGE_BUILDER": builder_image,
-        "TARGET_ARCHITECTURE": request.architecture,
-        "BASE_REPOSITORY": base_repository,
-    }
+    build_args = sebs_build_args(request, base_image, builder_image, base_repository)
     ordered = tuple(entries[k] for k in sorted(entries))
     try:
         digest = context_hash(ordered, build_args, base_image, init_inputs)
@@ -545,6 +543,17 @@ def plan_context(
         init_scripts=scripts,
         init_inputs=init_inputs,
     )
+
+
+def sebs_build_args(request: ImageRequest, base_image: str, builder_image: str, base_repository: str) -> dict[str, str]:
+    """The build arguments SeBS passes to every ``Dockerfile.function``."""
+    return {
+        "VERSION": request.version,
+        "BASE_IMAGE": base_image,
+        "BASE_IMAGE_BUILDER": builder_image,
+        "TARGET_ARCHITECTURE": request.architecture,
+        "BASE_REPOSITORY": base_repository,
+    }
 
 
 def _executable(path: Path) -> bool:

@@ -16,9 +16,9 @@ from faasforge.flows.params import (
     Language,
     Platform,
     SharedParams,
-    TagStyle,
     resolve_matrix_file,
     to_request,
+    with_shared_params,
 )
 from faasforge.tasks import PrefectSteps, index_task
 from faasforge.tasks.args import as_is
@@ -48,23 +48,23 @@ def _image_flow_name() -> str:
 
 
 @flow(name="build-image", flow_run_name=_image_flow_name, persist_result=True)
+@with_shared_params
 def build_image(
     benchmark: str,
     language: Language,
     version: str,
     architecture: Arch = "x64",
     platform: Platform = "local",
-    registry: str | None = None,
-    repository: str | None = None,
-    force: bool = False,
-    tag_style: TagStyle = "hash",
-    benchmarks_dir: str | None = None,
-    systems_config: str | None = None,
-    registries_config: str | None = None,
+    *,
+    shared: SharedParams,
     smoke_event: dict[str, Any] | None = None,
     index: bool = False,
 ) -> ImageRecord:
     """Build, push and record one image unless the registry already holds it; returns its record.
+
+    ``shared`` stands for SharedParams' fields, each a parameter of the flow (``registry``,
+    ``repository``, ``force``, ``tag_style``, ``benchmarks_dir``, ``systems_config``,
+    ``registries_config``; ``with_shared_params``).
 
     Args:
         benchmark: benchmark name in SeBS layout, e.g. 110.dynamic-html
@@ -72,26 +72,16 @@ def build_image(
         version: language version offered by the platform, e.g. 3.11 or 18
         architecture: x64 or arm64 (run it on the work queue of the same name to build natively)
         platform: target cloud; its registry adapter names and checks the image
-        registry: registry host[:port][/namespace] (default: the platform's, 127.0.0.1:5000 for local)
-        repository: repository name in the registry (default: the platform's convention)
-        force: rebuild even if the registry already holds the tag
-        tag_style: hash (content-addressed tags) or sebs (SeBS's tags)
-        benchmarks_dir: benchmarks directory on the build host (default: faasforge's samples)
-        systems_config: systems.json on the build host (default: faasforge's config/systems.json)
-        registries_config: cloud registries TOML on the build host (default: $FAASFORGE_REGISTRIES_CONFIG)
         smoke_event: when given, call the image once with this event after the push, under its
             platform's contract (faasforge.invoke); the record's ``smoke`` says how it went
         index: also publish a multi-architecture image index over it (local and openwhisk only)
     """
-    shared = SharedParams(
-        registry, repository, force, tag_style, benchmarks_dir, systems_config, registries_config, smoke_event
-    )
     request = ImageRequest(platform, benchmark, language, version, architecture)
     if index:
         check_index_platforms([platform])
     ws = shared.workspace()
     record = run_image(
-        request, ws, _steps(), force=force, slots=build_slots(), logger=get_run_logger(), smoke_event=smoke_event
+        request, ws, _steps(), force=shared.force, slots=build_slots(), logger=get_run_logger(), smoke_event=smoke_event
     )
     if index:
         record = index_task(as_is([record]), as_is([request]), as_is(ws), 1)[0]
@@ -107,16 +97,12 @@ def _matrix_flow_name() -> str:
 
 
 @flow(name="build-images", flow_run_name=_matrix_flow_name, persist_result=True)
+@with_shared_params
 def build_images(
     images: list[dict[str, str]] | None = None,
     matrix_file: str = DEFAULT_MATRIX_FILE,
-    registry: str | None = None,
-    repository: str | None = None,
-    force: bool = False,
-    tag_style: TagStyle = "hash",
-    benchmarks_dir: str | None = None,
-    systems_config: str | None = None,
-    registries_config: str | None = None,
+    *,
+    shared: SharedParams,
     concurrency: int | None = None,
     fan_out: bool = False,
     deployment: str = DEFAULT_DEPLOYMENT,
@@ -147,9 +133,6 @@ def build_images(
     publish one multi-architecture image index over them (local and openwhisk only); the records
     carry its ``index_uri``.
     """
-    shared = SharedParams(
-        registry, repository, force, tag_style, benchmarks_dir, systems_config, registries_config, smoke_event
-    )
     file_concurrency: int | None = None
     if images is None:
         images, file_concurrency = _matrix_file_images(matrix_file, shared)

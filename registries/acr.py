@@ -170,13 +170,11 @@ class AcrRegistry(CloudRegistry):
             verify=self.verify,
         )
         if reply.status_code in (401, 403):
-            raise RegistryAuthError(
-                f"{self.label()} rejected the Entra ID token (token exchange: HTTP {reply.status_code})"
-            )
+            raise self._rejected("token exchange", f"HTTP {reply.status_code}", "Entra ID token")
         if reply.status_code >= 500 or reply.status_code == 429:
             raise _RetryableStatus(reply.status_code)
         if reply.status_code != 200:
-            raise RegistryError(f"token exchange failed for {self.label()}: HTTP {reply.status_code}")
+            raise self._failed("token exchange", f"HTTP {reply.status_code}")
         try:
             refresh_token = str(reply.json()["refresh_token"])
         except (ValueError, KeyError, TypeError):
@@ -224,17 +222,13 @@ class AcrRegistry(CloudRegistry):
                     "environment, a workload or managed identity or the Azure CLI; or set the admin "
                     "credentials (docs/CLOUDS.md)"
                 ) from None
-            raise RegistryAuthError(
-                f"{self.label()} rejected the Entra ID credentials ({operation}: HTTP {status})"
-            ) from None
+            raise self._rejected(operation, f"HTTP {status}", "Entra ID credentials") from None
         except HttpResponseError as exc:
             if exc.status_code in (401, 403):
-                raise RegistryAuthError(
-                    f"{self.label()} rejected the credentials ({operation}: HTTP {exc.status_code})"
-                ) from None
-            raise RegistryError(f"{operation} failed for {self.label()}: HTTP {exc.status_code}") from None
+                raise self._rejected(operation, f"HTTP {exc.status_code}") from None
+            raise self._failed(operation, f"HTTP {exc.status_code}") from None
         except AzureError as exc:
-            raise RegistryError(f"{operation} failed for {self.label()}: {type(exc).__name__}") from None
+            raise self._failed(operation, type(exc).__name__) from None
         except requests.exceptions.SSLError:
             raise RegistryError(
                 f"TLS error talking to {self.label()} at {self.endpoint} (azure.ca_bundle?)"

@@ -9,7 +9,7 @@ from faasforge.registries.base import NamedRegistry, NamingOptions, PushCredenti
 from faasforge.registries.config import RetryPolicy
 from faasforge.registries.oci import OciClient
 
-from faasforge.errors import UsageError
+from faasforge.errors import RegistryAuthError, RegistryError, UsageError
 from faasforge.model import ImageName, RemoteImage
 
 
@@ -33,6 +33,18 @@ class CloudRegistry(NamedRegistry):
         self._push: PushCredentials | None = None
         self._refused = False
         self._oci: OciClient | None = None
+
+    def label(self) -> str:
+        """How messages name this registry."""
+        raise NotImplementedError
+
+    def _rejected(self, operation: str, answer: str, what: str = "credentials", hint: str = "") -> RegistryAuthError:
+        """The cloud refused ``what`` for ``operation`` (``answer``: its HTTP status or error code)."""
+        return RegistryAuthError(f"{self.label()} rejected the {what} ({operation}: {answer}){hint}")
+
+    def _failed(self, operation: str, detail: object) -> RegistryError:
+        """``operation`` failed otherwise (``detail``: a status, an error code or an exception's class)."""
+        return RegistryError(f"{operation} failed for {self.label()}: {detail}")
 
     def _fresh_credentials(self, refused: bool) -> PushCredentials:
         """New push credentials from the cloud's API; ``refused``: the last ones got a 401."""

@@ -25,7 +25,7 @@ from faasforge.registries.config import RetryPolicy, Section
 from faasforge.registries.oci import INDEX_TYPES
 from faasforge.registries.redact import install_sdk_log_redaction
 
-from faasforge.errors import ConfigError, RegistryAuthError, RegistryError
+from faasforge.errors import ConfigError, RegistryAuthError
 from faasforge.model import ImageName, ImageRequest, RemoteImage
 from faasforge.retry import call_with_retries
 from faasforge.settings import Settings
@@ -251,12 +251,10 @@ class EcrRegistry(CloudRegistry):
             code, status = _code(exc), _status(exc)
             if code in AUTH_CODES or status in (401, 403):
                 shown = code if code and not code.isdigit() else f"HTTP {status}"
-                raise RegistryAuthError(
-                    f"{self.label()} rejected the AWS credentials ({operation}: {shown})"
-                ) from None
-            raise RegistryError(f"{operation} failed for {self.label()}: {code or status}") from None
+                raise self._rejected(operation, shown, "AWS credentials") from None
+            raise self._failed(operation, code or status) from None
         except BotoCoreError as exc:
-            raise RegistryError(f"{operation} failed for {self.label()}: {type(exc).__name__}") from None
+            raise self._failed(operation, type(exc).__name__) from None
 
 
 def _session(section: Section) -> Any:

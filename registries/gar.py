@@ -241,11 +241,9 @@ class GarRegistry(CloudRegistry):
             hint = " (creating a repository needs roles/artifactregistry.repoAdmin)" if (
                 operation == "CreateRepository" and isinstance(exc, api.Forbidden)
             ) else ""
-            raise RegistryAuthError(
-                f"{self.label()} rejected the credentials ({operation}: HTTP {exc.code}){hint}"
-            ) from None
+            raise self._rejected(operation, f"HTTP {exc.code}", hint=hint) from None
         except api.GoogleAPICallError as exc:
-            raise RegistryError(f"{operation} failed for {self.label()}: HTTP {exc.code}") from None
+            raise self._failed(operation, f"HTTP {exc.code}") from None
         except auth.GoogleAuthError as exc:
             raise RegistryAuthError(f"{self.label()}: {type(exc).__name__} while authenticating") from None
 

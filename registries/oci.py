@@ -10,7 +10,7 @@ import base64
 import json
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse, urlsplit
@@ -260,22 +260,24 @@ class OciClient:
 
     def head_manifest(self, repository: str, reference: str) -> RemoteImage | None:
         """One HEAD: the digest if the registry holds ``repository:reference``, else None."""
-        response = self.request(
-            "HEAD", f"/v2/{repository}/manifests/{reference}", f"repository:{repository}:pull", MANIFEST_ACCEPT
-        )
-        if response.status_code == 404:
+        headers = self._manifest_headers(repository, reference)
+        if headers is None:
             return None
-        if response.status_code != 200:
-            raise RegistryError(
-                f"registry {self.address.host} answered HTTP {response.status_code} for {repository}:{reference}"
-            )
-        return RemoteImage(
-            digest=response.headers.get("Docker-Content-Digest", ""),
-            media_type=response.headers.get("Content-Type"),
-        )
+        return RemoteImage(digest=headers.get("Docker-Content-Digest", ""), media_type=headers.get("Content-Type"))
 
     def manifest_descriptor(self, repository: str, reference: str) -> dict[str, Any] | None:
         """One HEAD: ``{mediaType, digest, size}`` of ``repository:reference``, or None if absent."""
+        headers = self._manifest_headers(repository, reference)
+        if headers is None:
+            return None
+        return {
+            "mediaType": headers.get("Content-Type", ""),
+            "digest": headers.get("Docker-Content-Digest", ""),
+            "size": int(headers.get("Content-Length", "0")),
+        }
+
+    def _manifest_headers(self, repository: str, reference: str) -> Mapping[str, str] | None:
+        """The headers of one manifest HEAD, or None when the registry answers 404."""
         response = self.request(
             "HEAD", f"/v2/{repository}/manifests/{reference}", f"repository:{repository}:pull", MANIFEST_ACCEPT
         )
@@ -285,11 +287,7 @@ class OciClient:
             raise RegistryError(
                 f"registry {self.address.host} answered HTTP {response.status_code} for {repository}:{reference}"
             )
-        return {
-            "mediaType": response.headers.get("Content-Type", ""),
-            "digest": response.headers.get("Docker-Content-Digest", ""),
-            "size": int(response.headers.get("Content-Length", "0")),
-        }
+        return response.headers
 
     def put_manifest(self, repository: str, reference: str, body: bytes, media_type: str) -> str:
         """One PUT of a manifest (an image index, say); its digest."""

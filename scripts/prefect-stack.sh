@@ -87,6 +87,23 @@ running() { # PID -> 0 while it runs (a zombie does not)
     stat=$(ps -o stat= -p "$1" 2>/dev/null) && [[ -n $stat && $stat != Z* ]]
 }
 
+await_up() { # WHAT FILES SECONDS T0 CHECK...: poll CHECK every 0.5 s until it succeeds; die with the
+    # tail of FILES.log when the process of FILES.pid exits or SECONDS pass first
+    local what=$1 files=$2 seconds=$3 t0=$4 pid i
+    shift 4
+    pid=$(cat "$files.pid")
+    for ((i = 0; i < seconds * 2; i++)); do
+        if "$@"; then
+            log "$what up after $(secs_since "$t0")s"
+            return 0
+        fi
+        running "$pid" || { tail -n 30 "$files.log" >&2; die "$what exited"; }
+        sleep 0.5
+    done
+    tail -n 30 "$files.log" >&2
+    die "$what was not up within $seconds s"
+}
+
 spawn() { # LOG PIDFILE CMD...: CMD in a session of its own, outliving this script
     # Background jobs of a non-interactive shell ignore SIGINT, and Prefect's workers stop on
     # SIGTERM by sending themselves SIGINT: restore its default before exec. fd 9 (our lock) closed.
@@ -223,7 +240,7 @@ api_url() { echo "http://127.0.0.1:$(server_port)/api"; }
 server_ok() { curl -fsS --noproxy '*' --max-time 3 "$(api_url)/health" 2>/dev/null | grep -q true; }
 
 ensure_server() {
-    local port t0 pid i
+    local port t0
     port=$(remember_port "$STACK_DIR/server.port" "${FAASFORGE_PREFECT_PORT:-}")
     if pid_alive "$STACK_DIR/server.pid" "prefect server start" && server_ok; then
         return 0
@@ -240,18 +257,8 @@ ensure_server() {
         PREFECT_SERVER_ANALYTICS_ENABLED=false \
         PREFECT_UI_API_URL="http://127.0.0.1:$port/api" \
         "$PY" -m prefect server start --host 127.0.0.1 --port "$port"
-    pid=$(cat "$STACK_DIR/server.pid")
-    for ((i = 0; i < 240; i++)); do
-        if server_ok; then
-            log "Prefect server answers after $(secs_since "$t0")s"
-            secs_since "$t0" >"$STACK_DIR/server.start-seconds"
-            return 0
-        fi
-        running "$pid" || { tail -n 30 "$STACK_DIR/server.log" >&2; die "Prefect server exited"; }
-        sleep 0.5
-    done
-    tail -n 30 "$STACK_DIR/server.log" >&2
-    die "Prefect server did not answer within 120 s"
+    await_up "Prefect server" "$STACK_DIR/server" 120 "$t0" server_ok
+    secs_since "$t0" >"$STACK_DIR/server.start-seconds"
 }
 
 # ------------------------------------------------------------------------------ set-up, workers
@@ -325,20 +332,9 @@ start_worker() { # ARCH: start its worker unless it runs
 }
 
 await_worker() { # ARCH T0: wait until its worker is ONLINE in the pool
-    local arch=$1 t0=$2 name dir pid i
-    name=$(worker_name "$arch")
-    dir=$STACK_DIR/worker-$arch
-    pid=$(cat "$dir/worker.pid")
-    for ((i = 0; i < 120; i++)); do
-        if worker_online "$name"; then
-            log "worker $name online after $(secs_since "$t0")s"
-            return 0
-        fi
-        running "$pid" || { tail -n 30 "$dir/worker.log" >&2; die "worker $name exited"; }
-        sleep 0.5
-    done
-    tail -n 30 "$dir/worker.log" >&2
-    die "worker $name did not come online within 60 s"
+    local name
+    name=$(worker_name "$1")
+    await_up "worker $name" "$STACK_DIR/worker-$1/worker" 60 "$2" worker_online "$name"
 }
 
 # ------------------------------------------------------------------------------ commands

@@ -1,4 +1,5 @@
-"""Small helpers shared by tests: the one way to run the CLI, registry queries, tree hashes."""
+"""Small helpers shared by tests: the one way to run the CLI, registry queries, tree hashes, systems
+configs with overlays."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from typing import Any
 import requests
 from faasforge.registries.oci import MANIFEST_ACCEPT as ACCEPT  # what faasforge asks registries for
 
+from faasforge.overlay import merge_patch
+
 __all__ = [
     "ACCEPT", "FAASFORGE", "CliResult", "cli_environment", "delete_from_registry", "registry_digest", "registry_tags",
-    "run_cli", "tree_fingerprint",
+    "run_cli", "systems_with", "tree_fingerprint",
 ]
 
 FAASFORGE = [sys.executable, "-m", "faasforge"]  # the command as this interpreter runs it
@@ -138,3 +141,18 @@ def tree_fingerprint(root: Path) -> dict[str, str]:
             else:
                 out[rel] = f"dir:{oct(st.st_mode)}"
     return out
+
+
+# -- systems.json with overlays ----------------------------------------------------------------------
+
+SYSTEMS = Path(__file__).resolve().parents[1] / "config" / "systems.json"
+
+
+def systems_with(path: Path, *patches: Mapping[str, Any], base: Path = SYSTEMS) -> Path:
+    """``base`` (config/systems.json) with each JSON merge patch applied in turn, as
+    ``--systems-overlay`` applies one (faasforge.overlay.merge_patch), written to ``path``."""
+    data: Any = json.loads(base.read_text())
+    for patch in patches:
+        data = merge_patch(data, patch)
+    path.write_text(json.dumps(data, indent=2))
+    return path

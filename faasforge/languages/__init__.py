@@ -18,7 +18,6 @@ from typing import Any
 from faasforge.benchmarks import Benchmark
 from faasforge.model import ContextEntry, ImageRequest
 from faasforge.settings import Settings
-from faasforge.systems import Deployment
 
 __all__ = ["LANGUAGES", "StageInput", "context_entries", "handles", "language_section", "sebs_version", "stage"]
 
@@ -34,12 +33,16 @@ class StageInput:
     benchmark: Benchmark
     code_dir: Path
     wrappers: dict[str, Path]  # relative path -> file, faasforge's overlaid by the benchmarks dir's
-    language_section: dict[str, Any]  # systems.json {platform}.languages.{language}
     builder_image: str
     dockerfile: Path
     dockerfile_source: str  # "benchmark" | "template"
     settings: Settings
     base_repository: str = ""  # systems.json general.docker_repository
+
+    @property
+    def language_section(self) -> dict[str, Any]:
+        """systems.json ``{platform}.languages.{language}`` ({} when absent)."""
+        return language_section(self.settings.systems_config, self.request.platform, self.request.language)
 
     @property
     def deployment(self) -> dict[str, Any]:
@@ -73,34 +76,8 @@ def context_entries(inp: StageInput) -> list[ContextEntry]:
     return _stagers()[inp.request.language](inp)
 
 
-def stage(
-    request: ImageRequest,
-    benchmark: Benchmark,
-    settings: Settings,
-    code_dir: Path,
-    dockerfile: Path,
-    dockerfile_source: str,
-    builder_image: str,
-    base_repository: str = "",
-    deployment: Deployment | None = None,
-) -> dict[str, ContextEntry]:
-    """The context's files for a Java or C++ image (a ``Dockerfile`` entry replaces the template).
-
-    ``deployment`` (the parsed section) selects the wrapper files as for the other languages."""
-    from faasforge.staging import wrapper_files
-
-    inp = StageInput(
-        request=request,
-        benchmark=benchmark,
-        code_dir=code_dir,
-        wrappers=wrapper_files(request, settings, deployment),
-        language_section=language_section(settings.systems_config, request.platform, request.language),
-        builder_image=builder_image,
-        dockerfile=dockerfile,
-        dockerfile_source=dockerfile_source,
-        settings=settings,
-        base_repository=base_repository,
-    )
+def stage(inp: StageInput) -> dict[str, ContextEntry]:
+    """The context's files for a Java or C++ image (a ``Dockerfile`` entry replaces the template)."""
     return {entry.relpath: entry for entry in context_entries(inp)}
 
 

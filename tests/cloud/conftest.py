@@ -29,17 +29,18 @@ from faasforge.registries import open_workspace
 from faasforge.registries.acr import ACR_TOKEN_USER
 
 from faasforge.catalog import Catalog
+from faasforge.errors import RegistryUnreachable
 from faasforge.model import ImageRecord, ImageRequest, RegistryDecision, ResolvedImage
-from faasforge.pipeline import DockerEngine, Workspace, resolve_image
+from faasforge.pipeline import DockerEngine, Workspace, check_registry, resolve_image
 from faasforge.ports import free_port
 from faasforge.runner import PlainSteps, run_image
 from faasforge.settings import Settings
 from tests import helpers
-from tests.conftest import ROOT, services_required
+from tests.conftest import ROOT, unavailable
 from tests.fakes.acr import FakeAcr, FakeManagedIdentity, jwt_shaped
 from tests.fakes.distribution import DistributionRegistry
 from tests.fakes.gar import FakeArtifactRegistry
-from tests.fakes.server import FakeServer
+from tests.fakes.server import Blackhole, FakeServer
 from tests.fakes.tls import private_pem, rsa_key, self_signed
 from tests.helpers import CliResult, cli_environment
 
@@ -187,18 +188,14 @@ def base_image(docker_engine: object) -> str:
         docker_engine.api.inspect_image(LOCAL_BASE)  # type: ignore[attr-defined]
     except ImageNotFound:
         message = f"{LOCAL_BASE} is not in the engine; run scripts/services.sh up"
-        if services_required():
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(message)
     return LOCAL_BASE
 
 
 def start_registry(directory: Path, users: dict[str, str], token_auth: dict[str, str] | None = None) -> DistributionRegistry:
     if shutil.which("docker-registry") is None or shutil.which("htpasswd") is None:
         message = "docker-registry and htpasswd are needed (scripts/services.sh up installs them)"
-        if services_required():
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(message)
     return DistributionRegistry(directory, users, token_auth).start()
 
 
@@ -349,6 +346,45 @@ def publish(ws: Workspace, request: ImageRequest, engine: object) -> Published:
     return Published(resolve_image(request, ws), RegistryDecision(True, record.reason), record)
 
 
+def absent_check_ms(ws: Workspace, platform: str, checks: int, warm_up: bool = True) -> list[float]:
+    """Milliseconds of each of ``checks`` existence checks of an absent image (after one, unless
+    not ``warm_up``, that opens the clients and connections)."""
+    resolved = resolve_image(request_for(platform), ws)
+    registry = ws.registry(platform)
+    if warm_up:
+        registry.find_image(resolved.name)
+    samples = []
+    for _ in range(checks):
+        started = time.perf_counter()
+        assert registry.find_image(resolved.name) is None
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+@dataclass
+class Unanswered:
+    """One registry check against a Blackhole: the error's text and what the Blackhole saw."""
+
+    message: str
+    host: str  # the Blackhole's host:port
+    connections: int
+    seconds: float
+    ws: Workspace
+
+
+def check_unanswered(systems: Path, config: Callable[[str], Path], platform: str) -> Unanswered:
+    """Check one image with the registries config ``config(host)`` pointing at a Blackhole (it
+    accepts connections and drops them); the check must end in RegistryUnreachable."""
+    with Blackhole() as dead:
+        ws = workspace(systems, config(dead.host))
+        resolved = resolve_image(request_for(platform), ws)
+        started = time.monotonic()
+        with pytest.raises(RegistryUnreachable) as caught:
+            check_registry(resolved, ws)
+        elapsed = time.monotonic() - started
+    return Unanswered(str(caught.value), dead.host, dead.connections, elapsed, ws)
+
+
 def catalog_rows(ws: Workspace) -> list[ImageRecord]:
     return Catalog(ws.settings.catalog_path).all() if ws.settings.catalog_path.exists() else []
 
@@ -363,21 +399,15 @@ def split_uri(image_uri: str) -> tuple[str, str, str]:
 
 
 @dataclass
-class CliRun:
-    result: CliResult
+class CliRun(CliResult):
+    """A finished CLI run and the homes it wrote (Prefect's, faasforge's)."""
+
     prefect_home: Path
     faasforge_home: Path
-
-    @property
-    def seconds(self) -> float:
-        return self.result.seconds
-
-    def records(self) -> list[dict[str, object]]:
-        return self.result.records()
 
 
 def run_cli(args: list[str], env: dict[str, str], workdir: Path, timeout: float = 300) -> CliRun:
     """The CLI (tests.helpers.run_cli) with only the cloud settings in ``env``."""
     full = cli_environment(workdir, clean_environ()) | env
     result = helpers.run_cli(args, full, cwd=ROOT, timeout=timeout)
-    return CliRun(result, workdir / "prefect-home", workdir / "faasforge-home")
+    return CliRun(**vars(result), prefect_home=workdir / "prefect-home", faasforge_home=workdir / "faasforge-home")

@@ -70,7 +70,7 @@ def test_build_matrix_across_clouds_then_nothing_leaks(
 
     # stdout (--json), stderr (Prefect's logs), the catalog, Prefect's database (logs, artifacts,
     # results): not one credential, in clear or in base64
-    secrets.assert_absent(run.result.stdout, run.result.stderr)
+    secrets.assert_absent(run.stdout, run.stderr)
     uris = [str(r["image_uri"]) for r in records.values()]  # in the catalog, the artifacts and the logs
     assert assert_tree_clean(secrets, run.prefect_home, run.faasforge_home, readable=uris) > 100_000
     assert (run.prefect_home / "prefect.db").exists()
@@ -82,8 +82,8 @@ def test_a_missing_registries_config_is_one_clear_line(cloud_systems: Path, tmp_
          "--systems-config", str(cloud_systems), "--registries-config", str(tmp_path / "nope.toml")],
         {}, tmp_path,
     )
-    assert run.result.returncode == 2
-    assert run.result.stderr.strip().splitlines() == [
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
         f"faasforge: error: registries config {str((tmp_path / 'nope.toml').resolve())!r} does not exist "
         "(--registries-config / FAASFORGE_REGISTRIES_CONFIG)"
     ]

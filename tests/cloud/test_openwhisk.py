@@ -4,7 +4,6 @@ auth; the Docker Hub naming is checked without network."""
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from faasforge.errors import ConfigError, RegistryAuthError, RegistryUnreachable
+from faasforge.errors import ConfigError, RegistryAuthError
 from faasforge.pipeline import check_registry, resolve_image
 from tests.cloud.conftest import (
     Cloud,
@@ -27,7 +26,7 @@ from tests.cloud.conftest import (
     workspace,
     write_toml,
 )
-from tests.fakes.server import Blackhole, FakeServer
+from tests.fakes.server import FakeServer
 from tests.fakes.tls import self_signed
 from tests.fakes.token_auth import ISSUER, SERVICE, TokenServer
 from tests.helpers import ACCEPT
@@ -60,23 +59,6 @@ def test_wrong_password_is_one_line_naming_the_registry_and_nothing_is_recorded(
     assert str(caught.value) == f"registry {openwhisk_cloud.data_plane.host} rejected the credentials (HTTP 401)"
     assert catalog_rows(ws) == []
     secrets.assert_absent(str(caught.value))
-
-
-def test_unreachable_registry_is_retried_with_back_off_then_a_clear_error(
-    cloud_systems: Path, cloud_env: Callable[[dict[str, str]], None], tmp_path: Path
-) -> None:
-    cloud_env({})
-    with Blackhole() as dead:
-        config = write_toml(tmp_path / "dead.toml", {
-            "openwhisk": {"registry": dead.host}, "retry": {"attempts": 3, "backoff_seconds": 0.05},
-        })
-        ws = workspace(cloud_systems, config)
-        started = time.monotonic()
-        with pytest.raises(RegistryUnreachable) as caught:
-            check_registry(resolve_image(request_for("openwhisk"), ws), ws)
-        elapsed = time.monotonic() - started
-    assert dead.connections == 3 and elapsed >= 0.15
-    assert str(caught.value) == f"registry {dead.host} did not answer after 3 attempts (ConnectionError)"
 
 
 def test_bearer_token_registry_for_the_push_and_the_checks(

@@ -5,7 +5,6 @@ the cloud templates (built FROM faasforge's local Java/C++ bases, offline, in se
 from __future__ import annotations
 
 import io
-import json
 import tarfile
 import time
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from faasforge.ports import free_port
 from faasforge.settings import Settings
 from faasforge.staging import materialize, plan_context, remove_context
 from faasforge.systems import Systems
+from tests.helpers import systems_with
 
 ROOT = Path(__file__).resolve().parents[2]
 SYSTEMS = ROOT / "config" / "systems.json"
@@ -157,17 +157,21 @@ def build_standin(client: Any, tag: str) -> None:
                         labels={"org.faasforge.standin": "jvm-cpp-tests"})
 
 
+# The cloud Java/C++ entries on the stand-ins, as a JSON merge patch (null removes a key).
+JVM_CPP_OVERLAY: dict[str, Any] = {
+    "aws": {"languages": {
+        "java": {"base_images": {"x64": {"11": None, "17": "faasforge/standin-aws-java:17-x64"}, "arm64": None},
+                 "builder_images": {"x64": {"11": None, "17": "faasforge/build-java:17-x64-standin-aws"}, "arm64": None}},
+        "cpp": {"base_images": {"x64": {"all": "faasforge/standin-aws-cpp:all-x64"}},
+                "builder_images": {"x64": {"all": "faasforge/build-cpp:all-x64-standin-aws"}}},
+    }},
+    "gcp": {"languages": {"java": {"base_images": {"x64": {"11": None, "17": "faasforge/standin-gcp-java:17-x64"}},
+                                   "builder_images": {"x64": {"11": None, "17": "faasforge/build-java:17-x64"}}}}},
+    "openwhisk": {"languages": {"java": {"base_images": {"x64": {"8": "faasforge/standin-openwhisk-java:8-x64"}},
+                                         "builder_images": {"x64": {"8": "faasforge/build-java:17-x64"}}}}},
+}
+
+
 def standin_systems(path: Path) -> Path:
     """config/systems.json with the cloud Java/C++ entries pointed at the stand-ins."""
-    data = json.loads(SYSTEMS.read_text())
-    aws, gcp, ow = (data[p]["languages"] for p in ("aws", "gcp", "openwhisk"))
-    aws["java"]["base_images"] = {"x64": {"17": "faasforge/standin-aws-java:17-x64"}}
-    aws["java"]["builder_images"] = {"x64": {"17": "faasforge/build-java:17-x64-standin-aws"}}
-    gcp["java"]["base_images"] = {"x64": {"17": "faasforge/standin-gcp-java:17-x64"}}
-    gcp["java"]["builder_images"] = {"x64": {"17": "faasforge/build-java:17-x64"}}
-    ow["java"]["base_images"] = {"x64": {"8": "faasforge/standin-openwhisk-java:8-x64"}}
-    ow["java"]["builder_images"] = {"x64": {"8": "faasforge/build-java:17-x64"}}
-    aws["cpp"]["base_images"] = {"x64": {"all": "faasforge/standin-aws-cpp:all-x64"}}
-    aws["cpp"]["builder_images"] = {"x64": {"all": "faasforge/build-cpp:all-x64-standin-aws"}}
-    path.write_text(json.dumps(data, indent=2))
-    return path
+    return systems_with(path, JVM_CPP_OVERLAY, base=SYSTEMS)

@@ -18,7 +18,7 @@ import pytest
 
 from faasforge.errors import BuildFailed
 from faasforge.model import ImageRequest
-from tests.conftest import services_required
+from tests.conftest import unavailable
 from tests.integration.jvm_cpp_support import STANDINS, build, build_standin, call_local, standin_systems
 
 pytestmark = pytest.mark.docker
@@ -39,9 +39,7 @@ def _need_bases(client: Any, arch: str) -> None:
             client.images.get(image)
         except ImageNotFound:
             message = f"{image} missing; run scripts/services.sh up"
-            if services_required():
-                pytest.fail(message)
-            pytest.skip(message)
+            unavailable(message)
 
 
 @pytest.fixture

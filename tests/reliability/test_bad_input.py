@@ -100,6 +100,11 @@ def build(*args: str) -> Callable[[Cli], list[str]]:
     return lambda cli: ["build", *args]
 
 
+def build_matrix(text: str) -> Callable[[Cli], list[str]]:
+    """``build-matrix`` of a matrix file holding ``text``."""
+    return lambda cli: ["build-matrix", _matrix(cli, text)]
+
+
 CASES = [
     # ---- names
     Case("name-capitals", "`--benchmark 010.Sleep` (capital letter)", "unknown benchmark name '010.Sleep'; allowed: lowercase",
@@ -115,9 +120,9 @@ CASES = [
     Case("name-empty", "`--benchmark ,` (an empty list)", "name at least one --benchmark", build("--benchmark", ",")),
     # ---- platform, language, version, architecture
     Case("platform-matrix", "matrix file with `platforms = [\"lambda\"]`", "unknown platform 'lambda'; allowed: aws, azure, gcp, local, openwhisk",
-         lambda cli: ["build-matrix", _matrix(cli, 'benchmarks = ["010.sleep"]\nplatforms = ["lambda"]\n')]),
+         build_matrix('benchmarks = ["010.sleep"]\nplatforms = ["lambda"]\n')),
     Case("language-matrix", "matrix file with `[languages] ruby = [\"3.2\"]`", "unknown language 'ruby'; allowed: cpp, java, nodejs, python",
-         lambda cli: ["build-matrix", _matrix(cli, 'benchmarks = ["010.sleep"]\n[languages]\nruby = ["3.2"]\n')]),
+         build_matrix('benchmarks = ["010.sleep"]\n[languages]\nruby = ["3.2"]\n')),
     Case("version", "`--language nodejs --version 99`", "unknown version of nodejs for platform 'local' '99'; allowed: 18",
          build("--benchmark", "010.sleep", "--language", "nodejs", "--version", "99")),
     Case("arch-case", "`--arch ARM64` (wrong case)", "unknown architecture 'ARM64'; allowed: arm64, x64",
@@ -125,8 +130,8 @@ CASES = [
     Case("arch-refused-flags", "`--platform openwhisk --arch arm64`", "unknown architecture for platform 'openwhisk' 'arm64'; allowed: x64",
          build("--benchmark", "010.sleep", "--platform", "openwhisk", "--arch", "arm64")),
     Case("arch-refused-include", "matrix `[[include]]` of gcp arm64", "unknown architecture for platform 'gcp' 'arm64'; allowed: x64",
-         lambda cli: ["build-matrix", _matrix(cli, 'benchmarks = ["010.sleep"]\n[[include]]\nbenchmark = "010.sleep"\n'
-                      'platform = "gcp"\nlanguage = "python"\nversion = "3.11"\narchitecture = "arm64"\n')]),
+         build_matrix('benchmarks = ["010.sleep"]\n[[include]]\nbenchmark = "010.sleep"\n'
+                      'platform = "gcp"\nlanguage = "python"\nversion = "3.11"\narchitecture = "arm64"\n')),
     Case("tag-too-long", "a language version that makes the tag 134 characters (systems.json)",
          "unknown image tag (too long) 'function.local.010.sleep.python-3.11.000",
          lambda cli: ["build", "--benchmark", "010.sleep", "--language", "python", "--version", "3.11." + "0" * 80,
@@ -168,17 +173,17 @@ CASES = [
          lambda cli: ["build", "--benchmark", "010.sleep", "--systems-config", str(cli.tmp / "nope.json")]),
     # ---- matrix files
     Case("matrix-syntax", "matrix TOML with an unclosed list", "is not valid TOML",
-         lambda cli: ["build-matrix", _matrix(cli, 'benchmarks = ["010.sleep"\n')]),
+         build_matrix('benchmarks = ["010.sleep"\n')),
     Case("matrix-unknown-key", "matrix with `benchmark =` (singular)", "unknown key in matrix file",
-         lambda cli: ["build-matrix", _matrix(cli, 'benchmark = ["010.sleep"]\n')]),
+         build_matrix('benchmark = ["010.sleep"]\n')),
     Case("matrix-type", "matrix with `benchmarks = 5`", "'benchmarks' must be a list of strings",
-         lambda cli: ["build-matrix", _matrix(cli, "benchmarks = 5\n")]),
+         build_matrix("benchmarks = 5\n")),
     Case("matrix-include", "matrix `[[include]]` without platform/language", "an [[include]] entry lacks 'platform'",
-         lambda cli: ["build-matrix", _matrix(cli, 'benchmarks = ["010.sleep"]\n[[include]]\nbenchmark = "010.sleep"\n')]),
+         build_matrix('benchmarks = ["010.sleep"]\n[[include]]\nbenchmark = "010.sleep"\n')),
     Case("matrix-nothing", "matrix of gcp × arm64 only (every cell left out)", "selects no image that a platform can build",
-         lambda cli: ["build-matrix", _matrix(cli, 'benchmarks = ["010.sleep"]\nplatforms = ["gcp"]\narchitectures = ["arm64"]\n')]),
+         build_matrix('benchmarks = ["010.sleep"]\nplatforms = ["gcp"]\narchitectures = ["arm64"]\n')),
     Case("matrix-concurrency", "matrix with `concurrency = 0`", "unknown concurrency 0; allowed: a whole number of at least 1",
-         lambda cli: ["build-matrix", _matrix(cli, 'benchmarks = ["010.sleep"]\nconcurrency = 0\n')]),
+         build_matrix('benchmarks = ["010.sleep"]\nconcurrency = 0\n')),
     Case("concurrency-flag", "`--concurrency 0`", "unknown concurrency 0; allowed: a whole number of at least 1",
          build("--benchmark", "010.sleep", "--concurrency", "0")),
     # ---- what the image is built from and pushed to

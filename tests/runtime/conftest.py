@@ -16,11 +16,12 @@ import pytest
 from faasforge.benchmarks import find_benchmark
 from faasforge.engine import build_image
 from faasforge.model import ImageRequest
-from faasforge.overlay import load_overlay, merge_patch, overlay_path
+from faasforge.overlay import load_overlay, overlay_path
 from faasforge.settings import Settings
 from faasforge.staging import materialize, plan_context, remove_context
 from faasforge.systems import Systems
-from tests.conftest import ROOT, SAMPLES, services_required
+from tests.conftest import ROOT, SAMPLES, unavailable
+from tests.helpers import systems_with
 
 STANDINS = ROOT / "scripts" / "standins.sh"
 OVERLAY = ROOT / "scripts" / "standins" / "systems.overlay.json"
@@ -33,40 +34,22 @@ VERSIONS = {"python": "3.11", "nodejs": "18"}
 Builder = Callable[..., str]
 
 
-def merged_systems(base: dict[str, object], overlay: dict[str, object]) -> dict[str, object]:
-    """config/systems.json with the overlay's languages replacing the base's, entry by entry."""
-    data = json.loads(json.dumps(base))
-    for platform, section in overlay.items():
-        if not isinstance(section, dict):
-            continue
-        target = data.setdefault(platform, {"languages": {}})
-        for language, spec in section.get("languages", {}).items():
-            target["languages"].setdefault(language, {}).update(spec)
-    return data
-
-
 @pytest.fixture(scope="session")
 def standins(docker_engine: object) -> tuple[str, ...]:
     """Ensure the x64 stand-ins (idempotent; CI builds them in scripts/services.sh)."""
     result = subprocess.run([str(STANDINS), "up", *X64_STANDINS], capture_output=True, text=True, timeout=3600)
     if result.returncode != 0:
-        message = f"stand-in base images could not be built: {result.stderr.strip()[-800:]}"
-        if services_required():
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"stand-in base images could not be built: {result.stderr.strip()[-800:]}")
     return X64_STANDINS
 
 
 @pytest.fixture(scope="session")
 def standin_systems(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = json.loads((ROOT / "config" / "systems.json").read_text())
-    offline = overlay_path()  # the local bases scripts/services.sh provided (stand-ins when offline)
-    if offline is not None:
-        base = merge_patch(base, load_overlay(offline))
-    data = merged_systems(base, json.loads(OVERLAY.read_text()))
-    path = tmp_path_factory.mktemp("systems") / "systems.json"
-    path.write_text(json.dumps(data, indent=2))
-    return path
+    """config/systems.json under the local bases' overlay (stand-ins when offline, as the suite's
+    FAASFORGE_SYSTEMS_OVERLAY), then the stand-ins' overlay: both JSON merge patches."""
+    offline = overlay_path()
+    patches = [load_overlay(offline)] if offline is not None else []
+    return systems_with(tmp_path_factory.mktemp("systems") / "systems.json", *patches, load_overlay(OVERLAY))
 
 
 @pytest.fixture(scope="session")
@@ -95,8 +78,8 @@ def build_function(docker_engine: object, standins: tuple[str, ...], standin_sys
         plan = plan_context(
             request, find_benchmark(benchmarks_dir, benchmark), settings,
             base_image=config.base_image(request), builder_image=config.builder_image(request),
-            base_repository=config.base_repository(),
-        )
+            base_repository=config.base_repository(), deployment=config.deployment(platform, language),
+        )  # the deployment section as the product passes it (pipeline.stage): its files and SDKs
         context = materialize(plan)
         tag = f"faasforge-test/runtime-{platform}-{language}-{benchmark}:{architecture}-{plan.hash12}"
         try:

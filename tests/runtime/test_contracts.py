@@ -16,6 +16,7 @@ import pytest
 from faasforge.invoke import Invocation, invoke_image
 from tests.conftest import SAMPLES
 from tests.runtime.conftest import Builder
+from tests.runtime.contract import SHAPES, azure_records, contract_records, field_types, function_output, run_in_image
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -27,55 +28,12 @@ MINIO = {
     "MINIO_STORAGE_SECRET_KEY": "minio-secret",
 }
 SLEEP_EVENT: dict[str, Any] = {"sleep": 0, **MINIO}  # SeBS's openwhisk wrapper requires the MINIO parameters
-PY_RECORD = {"begin", "end", "results_time", "is_cold", "result", "request_id", "cold_start_var", "container_id"}
-NODE_RECORD = {"begin", "end", "compute_time", "results_time", "result", "is_cold", "request_id"}
-SHAPES = {  # SeBS's wrappers' fields, per platform and language
-    ("aws", "python"): PY_RECORD,
-    ("aws", "nodejs"): NODE_RECORD,
-    ("gcp", "python"): PY_RECORD,
-    ("gcp", "nodejs"): NODE_RECORD,
-    ("openwhisk", "python"): {"begin", "end", "request_id", "results_time", "is_cold", "result"},
-    ("openwhisk", "nodejs"): NODE_RECORD,
-    ("azure", "python"): {"begin", "end", "results_time", "result", "is_cold", "is_cold_worker", "container_id",
-                          "environ_container_id", "request_id"},
-    ("azure", "nodejs"): NODE_RECORD,
-    ("local", "python"): {"begin", "end", "compute_time", "results_time", "request_id", "is_cold", "container_id",
-                          "result"},
-    ("local", "nodejs"): {"begin", "end", "compute_time", "results_time", "request_id", "is_cold", "container_id",
-                          "result"},
-}
-SLEEP_RESULT = {  # what the record's "result" holds for 010.sleep's return {"result": 0}
-    "local": {"output": {"result": 0}},
-}
-
-
-def record_of(platform: str, language: str, reply: Any) -> dict[str, Any]:
-    """The measurement record inside a reply: Lambda's is in ``body`` (a JSON string for Python,
-    an object for Node.js on a direct invoke, as SeBS's handlers answer)."""
-    if platform == "aws":
-        assert reply["statusCode"] == 200
-        body = reply["body"]
-        assert isinstance(body, str if language == "python" else dict)
-        return json.loads(body) if isinstance(body, str) else body
-    assert isinstance(reply, dict)
-    return reply
-
-
-def field_types(record: dict[str, Any]) -> dict[str, str]:
-    return {key: type(value).__name__ for key, value in record.items()}
 
 
 def assert_contract(platform: str, language: str, invocation: Invocation) -> list[dict[str, Any]]:
-    assert invocation.ok, [(c.status, c.reply) for c in invocation.calls]
-    assert (invocation.platform, invocation.language) == (platform, language)
-    records = [record_of(platform, language, call.reply) for call in invocation.calls]
+    records = contract_records(platform, language, invocation)
     for record in records:
-        assert set(record) == SHAPES[(platform, language)]
-        assert record["result"] == SLEEP_RESULT.get(platform, {"result": 0})
-        assert isinstance(record["request_id"], str) and record["request_id"]
-        assert float(record["end"]) >= float(record["begin"]) > 1.7e9
-    assert [r["is_cold"] for r in records] == [True] + [False] * (len(records) - 1)
-    assert len({r["request_id"] for r in records}) == len(records)
+        assert function_output(platform, record) == {"result": 0}  # 010.sleep's return
     return records
 
 
@@ -134,51 +92,6 @@ def test_openwhisk_moves_storage_parameters_into_the_environment(
 
 
 # ---------------------------------------------------------------------------- azure
-AZURE_PY = r'''
-import importlib, json, sys, types, uuid
-root = "/home/site/wwwroot"
-sys.path.insert(0, root + "/.python_packages/lib/site-packages")  # where the Python worker looks
-app = types.ModuleType("__app__"); app.__path__ = [root]; sys.modules["__app__"] = app
-spec = json.load(open(root + "/handler/function.json"))
-module = importlib.import_module("__app__.handler." + spec["scriptFile"][:-3])
-import azure.functions as func
-out = []
-for _ in range(2):
-    req = func.HttpRequest("POST", "http://localhost/api/handler", headers={"Content-Type": "application/json"},
-                           body=json.dumps(EVENT).encode())
-    context = types.SimpleNamespace(invocation_id=str(uuid.uuid4()), function_name="handler",
-                                    function_directory=root + "/handler")
-    response = getattr(module, spec.get("entryPoint", "main"))(req, context)
-    assert isinstance(response, func.HttpResponse), type(response)
-    out.append({"status": response.status_code, "mimetype": response.mimetype,
-                "body": json.loads(response.get_body())})
-print(json.dumps(out))
-'''
-AZURE_JS = r'''
-const crypto = require('crypto');
-const root = '/home/site/wwwroot';
-const spec = require(root + '/handler/function.json');
-const fn = require(root + '/handler/' + spec.scriptFile);
-(async () => {
-  const out = [];
-  for (let i = 0; i < 2; i += 1) {
-    const body = JSON.stringify(EVENT);  // the v3 worker parses a JSON body for the handler
-    const req = { method: 'POST', url: 'http://localhost/api/handler', headers: { 'content-type': 'application/json' },
-      body: JSON.parse(body), rawBody: body, query: {}, params: {} };
-    const context = { invocationId: crypto.randomUUID(), bindings: { req }, bindingData: {}, log: console.log, res: undefined };
-    const returned = await fn(context, req);
-    out.push({ returned, contextRes: context.res === undefined ? null : context.res });
-  }
-  console.log(JSON.stringify(out));
-})().catch((err) => { console.error(err); process.exit(1); });
-'''
-
-
-def _run_in_image(docker_engine: Any, image: str, argv: list[str]) -> str:
-    raw = docker_engine.containers.run(image, argv, entrypoint=[], remove=True, network_mode="none")
-    return bytes(raw).decode().strip().splitlines()[-1]
-
-
 def _azure_layout(docker_engine: Any, image: str, language: str) -> dict[str, Any]:
     script = (
         "import json, os; r='/home/site/wwwroot'; "
@@ -186,25 +99,12 @@ def _azure_layout(docker_engine: Any, image: str, language: str) -> dict[str, An
         " 'files': sorted(os.listdir(r+'/handler')), 'top': sorted(os.listdir(r))}))"
     )
     if language == "python":
-        return json.loads(_run_in_image(docker_engine, image, ["python3", "-c", script]))
+        return json.loads(run_in_image(docker_engine, image, ["python3", "-c", script]))
     js = (
         "const fs=require('fs');const r='/home/site/wwwroot';console.log(JSON.stringify({host:JSON.parse(fs.readFileSync(r+'/host.json')),"
         "function:JSON.parse(fs.readFileSync(r+'/handler/function.json')),files:fs.readdirSync(r+'/handler').sort(),top:fs.readdirSync(r).sort()}))"
     )
-    return json.loads(_run_in_image(docker_engine, image, ["node", "-e", js]))
-
-
-def _azure_records(docker_engine: Any, image: str, language: str) -> list[dict[str, Any]]:
-    event = json.dumps({"sleep": 0})
-    if language == "python":
-        out = json.loads(_run_in_image(docker_engine, image, ["python3", "-c", AZURE_PY.replace("EVENT", event)]))
-        assert [(o["status"], o["mimetype"]) for o in out] == [(200, "application/json")] * 2
-        return [o["body"] for o in out]
-    out = json.loads(_run_in_image(docker_engine, image, ["node", "-e", AZURE_JS.replace("EVENT", event)]))
-    for o in out:  # the answer is the returned value ($return), not context.res
-        assert o["contextRes"] is None
-        assert o["returned"]["headers"] == {"Content-Type": "application/json"}
-    return [o["returned"]["body"] for o in out]
+    return json.loads(run_in_image(docker_engine, image, ["node", "-e", js]))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -223,7 +123,7 @@ def test_azure_layout_and_handler_called_with_the_request_type(
     script = layout["function"]["scriptFile"]
     assert script in layout["files"] and ("function.py" if language == "python" else "function.js") in layout["files"]
     assert (".python_packages" if language == "python" else "node_modules") in layout["top"]
-    records = _azure_records(docker_engine, image, language)
+    records = azure_records(docker_engine, image, language, {"sleep": 0})
     for record in records:
         assert set(record) == SHAPES[("azure", language)]
         assert record["result"] == {"result": 0}

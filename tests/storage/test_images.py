@@ -63,6 +63,11 @@ def call(docker_engine, image: str, env: dict[str, str], event: dict) -> dict:
         container.remove(force=True)
 
 
+def _output(docker_engine, image: str, command: list[str]) -> str:
+    """What ``command`` prints in a throw-away container of ``image``."""
+    return docker_engine.containers.run(image, command, remove=True, network_mode="host").decode().strip()
+
+
 @pytest.mark.parametrize("language", ["python", "nodejs"])
 def test_thumbnail_image_writes_the_thumbnail_to_the_bucket(
     language: str, sample_images, docker_engine, moto_storage
@@ -98,8 +103,7 @@ def test_images_hold_the_helpers_and_their_module_sdks(sample: str, sample_image
         "print(sorted(f for f in os.listdir('/function/function') if f.endswith('.py')),"
         f" importlib.util.find_spec('{py_wanted}') is not None, importlib.util.find_spec('{py_unwanted or 'absent'}') is not None)"
     )
-    python = docker_engine.containers.run(sample_images[(sample, "python")], ["python3", "-c", script],
-                                          remove=True, network_mode="host").decode().strip()
+    python = _output(docker_engine, sample_images[(sample, "python")], ["python3", "-c", script])
     assert python == ("['__init__.py', 'dynamodb.py', 'function.py', 'helper_base.py', 'nosql.py', 'storage.py',"
                       " 'storage_base.py'] True False"), python  # the helpers and their shared bases
     script = (
@@ -107,6 +111,5 @@ def test_images_hold_the_helpers_and_their_module_sdks(sample: str, sample_image
         "const has = (m) => { try { require.resolve(m, {paths: ['/function/function']}); return true; } catch (e) { return false; } };"
         f"console.log(fs.readdirSync('/function/function').sort().join(','), has('{js_wanted}'), has('{js_unwanted or 'absent'}'));"
     )
-    node = docker_engine.containers.run(sample_images[(sample, "nodejs")], ["node", "-e", script],
-                                        remove=True, network_mode="host").decode().strip()
+    node = _output(docker_engine, sample_images[(sample, "nodejs")], ["node", "-e", script])
     assert node.endswith(" true false") and "nosql.js" in node and "storage.js" in node, node

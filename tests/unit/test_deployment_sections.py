@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from faasforge.staging import own_wrapper_files
 from tests.conftest import ROOT
 
 SYSTEMS = json.loads((ROOT / "config" / "systems.json").read_text())
@@ -20,6 +21,13 @@ DISTRIBUTIONS = {
     "azure.storage.blob": "azure-storage-blob", "azure.cosmos": "azure-cosmos",
 }
 NODE_BUILTINS = {"fs", "path", "crypto", "stream", "stream/promises", "util", "os"}
+
+
+def wrapper(platform: str, language: str, name: str) -> Path:
+    """A wrapper file as staging finds it: the platform's own folder or a shared flavour it takes."""
+    files = own_wrapper_files(ROOT / "wrappers", platform, language)
+    assert name in files, f"{platform}/{language}: {name} listed, missing"
+    return files[name]
 
 
 def deployment(platform: str, language: str) -> dict:
@@ -51,7 +59,7 @@ def test_listed_files_exist_and_include_the_helpers(platform: str, language: str
     extension = "py" if language == "python" else "js"
     assert f"storage.{extension}" in files and f"nosql.{extension}" in files
     for name in files:
-        assert (ROOT / "wrappers" / platform / language / name).is_file(), f"{platform}/{language}: {name} listed, missing"
+        assert wrapper(platform, language, name).is_file()
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -61,7 +69,7 @@ def test_python_helpers_sdks_are_pinned_for_their_module(platform: str) -> None:
         lines = module_packages[module]
         assert all(re.fullmatch(r"[A-Za-z0-9._-]+==[0-9][0-9A-Za-z.]*", line) for line in lines), lines
         installed = {line.split("==")[0].lower() for line in lines}
-        imported = {DISTRIBUTIONS[name] for name in python_imports(ROOT / "wrappers" / platform / "python" / f"{module}.py")}
+        imported = {DISTRIBUTIONS[name] for name in python_imports(wrapper(platform, "python", f"{module}.py"))}
         assert imported and imported <= installed, (platform, module, imported, installed)
 
 
@@ -71,5 +79,5 @@ def test_nodejs_helpers_sdks_are_pinned_for_their_module(platform: str) -> None:
     for module in ("storage", "nosql"):
         versions = section["module_packages"][module]
         assert all(re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", v) for v in versions.values()), versions
-        required = node_requires(ROOT / "wrappers" / platform / "nodejs" / f"{module}.js")
+        required = node_requires(wrapper(platform, "nodejs", f"{module}.js"))
         assert required and required <= set(versions) | set(section["packages"]), (platform, module, required)

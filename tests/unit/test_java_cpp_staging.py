@@ -33,6 +33,13 @@ def plan(request: ImageRequest, benchmarks_dir: Path, builder: str = DEBIAN_BUIL
                         base_repository="example/repo")
 
 
+def pagerank_cpp(benchmarks_dir: Path, platform: str, cpp_dependencies: list[str]) -> ImageRequest:
+    """501.graph-pagerank's C++ image, its config.json's ``cpp_dependencies`` set first."""
+    config = benchmarks_dir / "500.scientific/501.graph-pagerank/config.json"
+    config.write_text(json.dumps({**json.loads(config.read_text()), "cpp_dependencies": cpp_dependencies}))
+    return ImageRequest(platform, "501.graph-pagerank", "cpp", "all", "x64")
+
+
 def files(p: ContextPlan) -> dict[str, bytes]:
     return {e.relpath: (e.data if e.data is not None else e.source.read_bytes()) for e in p.entries}  # type: ignore[union-attr]
 
@@ -131,11 +138,7 @@ def test_cpp_context_layout_and_cmake(benchmarks_dir: Path) -> None:
 
 
 def test_aws_cpp_dockerfile_names_sebs_dependency_images(benchmarks_dir: Path) -> None:
-    config = benchmarks_dir / "500.scientific/501.graph-pagerank/config.json"
-    data = json.loads(config.read_text())
-    data["cpp_dependencies"] = ["igraph", "opencv"]
-    config.write_text(json.dumps(data))
-    request = ImageRequest("aws", "501.graph-pagerank", "cpp", "all", "x64")
+    request = pagerank_cpp(benchmarks_dir, "aws", ["igraph", "opencv"])
     staged = files(plan(request, benchmarks_dir))
     dockerfile = staged["Dockerfile"].decode()
     version = json.loads(SYSTEMS.read_text())["general"]["SeBS_version"]
@@ -155,18 +158,13 @@ def test_cpp_benchmark_without_sources_is_refused(benchmarks_dir: Path) -> None:
 
 
 def test_unknown_cpp_dependency_is_refused(benchmarks_dir: Path) -> None:
-    config = benchmarks_dir / "500.scientific/501.graph-pagerank/config.json"
-    data = json.loads(config.read_text())
-    data["cpp_dependencies"] = ["igraph", "eigen"]
-    config.write_text(json.dumps(data))
-    request = ImageRequest("local", "501.graph-pagerank", "cpp", "all", "x64")
+    request = pagerank_cpp(benchmarks_dir, "local", ["igraph", "eigen"])
     with pytest.raises(InvalidValue, match=(
         "unknown cpp_dependencies entry of benchmark '501.graph-pagerank' 'eigen'; allowed: boost, hiredis, "
         "igraph, libjpeg-turbo, opencv, rapidjson, runtime, sdk, torch"
     )):
         plan(request, benchmarks_dir)
-    data["cpp_dependencies"] = ["sdk"]
-    config.write_text(json.dumps(data))
+    pagerank_cpp(benchmarks_dir, "local", ["sdk"])
     with pytest.raises(UsageError, match="'sdk' .the AWS SDK for C\\+\\+. has no Debian package"):
         plan(request, benchmarks_dir)
 

@@ -16,7 +16,7 @@ import requests
 
 from faasforge.ports import free_port
 from faasforge.resources import wrappers_dir
-from tests.conftest import services_required
+from tests.conftest import unavailable
 
 FUNCTION = """
 exports.handler = async function (event) {
@@ -32,9 +32,7 @@ exports.handler = async function (event) {
 def server(tmp_path: Path) -> Iterator[str]:
     node = shutil.which("node")
     if node is None:
-        if services_required():
-            pytest.fail("node is not installed")
-        pytest.skip("node is not installed")
+        unavailable("node is not installed")
     shutil.copy(wrappers_dir() / "local" / "nodejs" / "handler.js", tmp_path / "handler.js")
     (tmp_path / "function").mkdir()
     (tmp_path / "function" / "function.js").write_text(FUNCTION)
