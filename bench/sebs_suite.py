@@ -591,10 +591,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="only print the table of earlier --out files (later ones win)")
     args = parser.parse_args(argv)
     if args.table is not None:
-        latest = {  # a later file's row replaces an earlier one for the same image
-            (r["benchmark"], r["language"], r["arch"]): r
-            for path in args.table for r in json.loads(path.read_text())
-        }
+        latest: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for path in args.table:  # a later file's row replaces an earlier one for the same image
+            for r in json.loads(path.read_text()):
+                key = (r["benchmark"], r["language"], r["arch"])
+                earlier = latest.get(key, {})
+                if r.get("size_mb") is None and earlier.get("image_uri") == r.get("image_uri"):
+                    r["size_mb"] = earlier.get("size_mb")  # the registry held it: same image, same size
+                latest[key] = r
         ordered = sorted(latest.values(), key=lambda r: (r["benchmark"], r["language"] != "python", r["arch"] != "x64"))
         print(render(ordered, merge_archs=True))
         return 0

@@ -154,3 +154,19 @@ def test_an_error_reply_names_its_status(suite: ModuleType) -> None:
     row = {"status": 500, "call_error": "Error: getaddrinfo ENOTFOUND upload.wikimedia.org"}
     assert suite.why_not(row) == "HTTP 500: Error: getaddrinfo ENOTFOUND upload.wikimedia.org"
     assert suite.why_not({"call_error": "ReadTimeout()"}) == "ReadTimeout()"  # no reply at all
+
+
+def test_table_of_runs_keeps_the_size_of_an_image_a_later_run_found_in_the_registry(
+        suite: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    row = {"benchmark": "010.sleep", "language": "python", "arch": "x64", "image_uri": "r/i:t1",
+           "answers": True, "validate": "pass"}
+    (tmp_path / "a.json").write_text(json.dumps([{**row, "size_mb": 146.6}]))
+    (tmp_path / "b.json").write_text(json.dumps([{**row, "size_mb": None}]))  # skipped: same tag
+    (tmp_path / "c.json").write_text(json.dumps([{**row, "image_uri": "r/i:t2", "size_mb": None,
+                                                  "validate": "fail: other"}]))
+    assert suite.main(["checkout", "--table", str(tmp_path / "a.json"), str(tmp_path / "b.json")]) == 0
+    assert "| 010.sleep | python | x64 | yes | 147 | yes | pass | - |  |" in capsys.readouterr().out
+    suite.main(["checkout", "--table", str(tmp_path / "a.json"), str(tmp_path / "c.json")])
+    assert "| 010.sleep | python | x64 | yes | - | yes | fail | - | other |" in capsys.readouterr().out
