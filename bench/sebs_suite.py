@@ -42,7 +42,7 @@ import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 LANGUAGES = ("python", "nodejs")
 LOCAL_BASES = {
@@ -124,74 +124,68 @@ def prepare_data(data: Path | None, group: str, name: str, scratch: Path) -> tup
 
 
 # ------------------------------------------------------------------ SeBS's experiment servers
-class EchoServer:
+class LoopbackServer:
+    """A socket on 127.0.0.1 served by a thread while the ``with`` block runs; ``served`` counts
+    what ``_serve_one`` handled (a datagram, a connection). Subclasses pick the socket and reply."""
+
+    kind = socket.SOCK_STREAM
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, self.kind)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        if self.kind == socket.SOCK_STREAM:
+            self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = int(self.sock.getsockname()[1])
+        self.served = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve_one(self) -> None:
+        raise NotImplementedError
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._serve_one()
+            except TimeoutError:
+                continue
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.sock.close()
+
+
+class EchoServer(LoopbackServer):
     """What SeBS's network-ping-pong experiment does for 020.network-benchmark: a UDP socket
     that sends every datagram back to its sender. The experiment puts ``server-address``,
     ``server-port`` and ``repetitions`` into the event; the function sends ``repetitions + 1``
     datagrams (its request id) and uploads a CSV of the timed ones."""
 
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.2)
-        self.port = int(self.sock.getsockname()[1])
-        self.echoed = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
+    kind = socket.SOCK_DGRAM
 
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                message, address = self.sock.recvfrom(1024)
-            except TimeoutError:
-                continue
-            self.echoed += 1  # before the reply: a sender that got its answer sees the count
-            self.sock.sendto(message, address)
-
-    def __enter__(self) -> EchoServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.sock.close()
+    def _serve_one(self) -> None:
+        message, address = self.sock.recvfrom(1024)
+        self.served += 1  # before the reply: a sender that got its answer sees the count
+        self.sock.sendto(message, address)
 
 
-class ReplyServer:
+class ReplyServer(LoopbackServer):
     """What SeBS's eviction-model experiment does for 040.server-reply (``accept_replies``): a TCP
     server that answers each connection with ``accepted`` and closes it. The experiment's event is
     ``{"ip-address": ..., "port": ...}``; the function returns what it received."""
 
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.2)
-        self.port = int(self.sock.getsockname()[1])
-        self.accepted = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            self.accepted += 1  # before the reply, as the echo server
-            with connection:
-                connection.sendall(b"accepted")
-
-    def __enter__(self) -> ReplyServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.sock.close()
+    def _serve_one(self) -> None:
+        connection, _ = self.sock.accept()
+        self.served += 1  # before the reply, as the echo server
+        with connection:
+            connection.sendall(b"accepted")
 
 
 @contextlib.contextmanager
@@ -202,8 +196,8 @@ def experiment_server(name: str, repetitions: int) -> Iterator[tuple[dict[str, A
     if name == "020.network-benchmark":
         with EchoServer() as echo:
             def check_echo(output: Any, s3: Any, bucket: str) -> str | None:
-                if echo.echoed != repetitions + 1:
-                    return f"the server echoed {echo.echoed} datagrams, expected {repetitions + 1}"
+                if echo.served != repetitions + 1:
+                    return f"the server echoed {echo.served} datagrams, expected {repetitions + 1}"
                 key = (output or {}).get("result")
                 if not isinstance(key, str) or not key:
                     return f"no result key in the output: {output!r}"[:200]
@@ -219,8 +213,8 @@ def experiment_server(name: str, repetitions: int) -> Iterator[tuple[dict[str, A
         with ReplyServer() as reply:
             def check_reply(output: Any, s3: Any, bucket: str) -> str | None:
                 got = (output or {}).get("result")
-                if got != "accepted" or reply.accepted != 1:
-                    return f"the function returned {got!r} after {reply.accepted} connections"
+                if got != "accepted" or reply.served != 1:
+                    return f"the function returned {got!r} after {reply.served} connections"
                 return None
 
             yield {"ip-address": "127.0.0.1", "port": reply.port}, check_reply
