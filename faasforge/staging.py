@@ -461,9 +461,9 @@ def _code_entries(request: ImageRequest, benchmark: Benchmark, code_dir: Path) -
 def _own_helpers(request: ImageRequest, entries: dict[str, ContextEntry], settings: Settings) -> dict[str, bool]:
     """For each storage/nosql helper in the context: faasforge's own (else the benchmarks dir's, SeBS's)."""
     extension = HELPER_EXTENSIONS.get(request.language, "")
-    own = set(own_wrapper_files(settings.wrappers_dir, request.platform, request.language).values())
+    own_dir = settings.wrappers_dir.resolve()  # the platform's folder or the shared layer, as walk_files yields
     return {
-        m: entry.source is not None and entry.source in own
+        m: entry.source is not None and entry.source.is_relative_to(own_dir)
         for m in MODULES
         if (entry := entries.get(f"function/{m}{extension}")) is not None
     }

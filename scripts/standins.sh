@@ -33,16 +33,19 @@ log() { printf '[standins] %s\n' "$*"; }
 local_base() { # LANGUAGE VERSION ARCH -> the local platform's base image, as the tests' systems name it
     local overlay=$CONFIG_DIR/systems.offline.json
     [[ $(cat "$BASE_MODE_FILE" 2>/dev/null) == public ]] && overlay=""
-    python3 - "$CONFIG_DIR/systems.json" "$overlay" "$@" <<'PY'
+    # faasforge's own overlay merge, from the checkout (services.sh runs before `pip install`)
+    PYTHONPATH="$CONFIG_DIR/..${PYTHONPATH:+:$PYTHONPATH}" python3 - "$CONFIG_DIR/systems.json" "$overlay" "$@" <<'PY'
 import json, sys
+from pathlib import Path
+from faasforge.overlay import load_overlay, merge_patch
 config, overlay, language, version, arch = sys.argv[1:]
-def images(path):
-    with open(path) as handle:
-        return json.load(handle)["local"]["languages"][language]["base_images"].get(arch, {})
-found = {**images(config), **(images(overlay) if overlay else {})}
-if not found.get(version):
+systems = json.loads(Path(config).read_text())
+if overlay:
+    systems = merge_patch(systems, load_overlay(Path(overlay)))
+image = systems["local"]["languages"][language]["base_images"].get(arch, {}).get(version)
+if not image:
     sys.exit(f"standins: error: no local {language} {version} {arch} base image in {config}")
-print(found[version])
+print(image)
 PY
 }
 

@@ -108,19 +108,27 @@ ECHO_JS = '''exports.handler = async function (event) {
 '''
 
 
+def samples_with(root: Path, name: str, files: dict[str, str]) -> Path:
+    """A copy of the samples plus one made-up benchmark ``000.microbenchmarks/{name}``: its
+    config.json (languages: the folders ``files`` writes into) and ``files`` (relative path → text)."""
+    shutil.copytree(SAMPLES, root)
+    bench = root / "000.microbenchmarks" / name
+    languages = list(dict.fromkeys(rel.split("/", 1)[0] for rel in files))
+    for rel, text in {"config.json": json.dumps({"timeout": 60, "memory": 128, "languages": languages}),
+                      **files}.items():
+        (bench / rel).parent.mkdir(parents=True, exist_ok=True)
+        (bench / rel).write_text(text)
+    return root
+
+
 @pytest.fixture(scope="session")
 def echo_benchmarks(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("echo") / "benchmarks"
-    shutil.copytree(SAMPLES, root)
-    bench = root / "000.microbenchmarks" / "090.echo"
-    (bench / "python").mkdir(parents=True)
-    (bench / "nodejs").mkdir()
-    (bench / "config.json").write_text(json.dumps({"timeout": 60, "memory": 128, "languages": ["python", "nodejs"]}))
-    (bench / "python" / "function.py").write_text(ECHO_PY)
-    (bench / "python" / "requirements.txt").write_text("")
-    (bench / "nodejs" / "function.js").write_text(ECHO_JS)
-    (bench / "nodejs" / "package.json").write_text('{"name": "echo", "version": "1.0.0"}\n')
-    return root
+    return samples_with(tmp_path_factory.mktemp("echo") / "benchmarks", "090.echo", {
+        "python/function.py": ECHO_PY,
+        "python/requirements.txt": "",
+        "nodejs/function.js": ECHO_JS,
+        "nodejs/package.json": '{"name": "echo", "version": "1.0.0"}\n',
+    })
 
 
 BROKEN_DOCKERFILE = """ARG BASE_IMAGE
@@ -133,11 +141,7 @@ CMD ["python3", "-c", "import sys; print('cannot start: FAASFORGE_TEST_SETTING i
 @pytest.fixture(scope="session")
 def broken_benchmarks(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A benchmark whose own Dockerfile builds an image that exits at once: it never answers."""
-    root = tmp_path_factory.mktemp("broken") / "benchmarks"
-    shutil.copytree(SAMPLES, root)
-    bench = root / "000.microbenchmarks" / "091.broken"
-    (bench / "python").mkdir(parents=True)
-    (bench / "config.json").write_text(json.dumps({"timeout": 60, "memory": 128, "languages": ["python"]}))
-    (bench / "python" / "function.py").write_text("def handler(event):\n    return {'result': 1}\n")
-    (bench / "python" / "Dockerfile").write_text(BROKEN_DOCKERFILE)
-    return root
+    return samples_with(tmp_path_factory.mktemp("broken") / "benchmarks", "091.broken", {
+        "python/function.py": "def handler(event):\n    return {'result': 1}\n",
+        "python/Dockerfile": BROKEN_DOCKERFILE,
+    })
